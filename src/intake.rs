@@ -1,0 +1,493 @@
+//! The webhook listener: `POST /webhooks/klikit` and `GET /healthz`, nothing
+//! else. This is the only thing the tunnel exposes to the internet.
+//!
+//! For each delivery it checks the headers, reads the body (bounded in size
+//! and time), verifies the signature over the raw bytes, commits the raw
+//! delivery to the inbox, and only then answers 2xx. The answer table:
+//!
+//! | request | answer | stored |
+//! |---|---|---|
+//! | valid, new event id | `200 {"status":"received"}` after the commit | yes |
+//! | valid, event id already stored | `200 {"status":"duplicate-ignored"}` | no second row |
+//! | an `x-klikit-*` header missing or empty | `400`, naming the header | no |
+//! | signature wrong, not hex, wrong length | `401 {"error":"invalid signature"}` | no, counted |
+//! | body over 1 MiB | `413`, without buffering it | no |
+//! | `Content-Encoding` other than identity | `415` (the signature covers the bytes klikit sent; we do not guess) | no |
+//! | valid, but not JSON / not the envelope / unknown event type | `200`, marked unprocessable with the reason | yes |
+//! | the commit fails | `503` with `Retry-After` | no |
+//! | no secret configured | `503` with `Retry-After` | no |
+//! | body trickled slower than the body timeout | `408`, connection closed | no |
+//!
+//! It never applies orders to tickets: it wakes the applier and returns.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http_body_util::BodyExt;
+use serde::Serialize;
+use serde_json::json;
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+
+use crate::klikit::{self, Envelope, EventType, SignatureError, WebhookSecret};
+use crate::store::{InsertOutcome, NewDelivery, Store, StoreError};
+
+/// Largest body accepted. klikit's orders are a few KiB; a batch of dozens is
+/// well under this.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How many refused attempts are remembered for diagnostics.
+const RECENT_REFUSALS: usize = 200;
+
+/// The intake's shared state: the store, the accepted secrets, counters, and
+/// the bell that wakes the applier.
+#[derive(Clone)]
+pub struct Intake {
+    store: Store,
+    secrets: Arc<RwLock<Vec<WebhookSecret>>>,
+    stats: Arc<IntakeStats>,
+    applier: Arc<Notify>,
+    body_timeout: Duration,
+}
+
+impl Intake {
+    /// `secrets`: current first, then the previous one during a rotation.
+    pub fn new(store: Store, secrets: Vec<WebhookSecret>, applier: Arc<Notify>, body_timeout: Duration) -> Intake {
+        Intake { store, secrets: Arc::new(RwLock::new(secrets)), stats: Arc::default(), applier, body_timeout }
+    }
+
+    /// Replaces the accepted secrets (the settings view does this).
+    pub fn set_secrets(&self, secrets: Vec<WebhookSecret>) {
+        *self.secrets.write().unwrap() = secrets;
+        self.stats.no_secret_logged.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether any secret is configured.
+    pub fn secret_configured(&self) -> bool {
+        !self.secrets.read().unwrap().is_empty()
+    }
+
+    /// Counters and recent refusals, for health and diagnostics.
+    pub fn stats(&self) -> IntakeSnapshot {
+        self.stats.snapshot()
+    }
+
+    async fn receive(&self, headers: &HeaderMap, body: Body, now: OffsetDateTime) -> Result<Accepted, IntakeError> {
+        if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+            if len > MAX_BODY_BYTES as u64 {
+                return Err(IntakeError::TooLarge);
+            }
+        }
+        let signature = required(headers, klikit::SIGNATURE_HEADER)?;
+        let event_id = required(headers, klikit::EVENT_ID_HEADER)?;
+        let event_type = required(headers, klikit::EVENT_TYPE_HEADER)?;
+        if event_id.len() > klikit::MAX_EVENT_ID_LEN || event_id.chars().any(char::is_control) {
+            return Err(IntakeError::BadHeader(klikit::EVENT_ID_HEADER, "too long or has control characters"));
+        }
+        let secrets = self.secrets.read().unwrap().clone();
+        if secrets.is_empty() {
+            return Err(IntakeError::NoSecret);
+        }
+        if let Some(enc) = headers.get(header::CONTENT_ENCODING) {
+            if !enc.as_bytes().eq_ignore_ascii_case(b"identity") {
+                return Err(IntakeError::UnsupportedEncoding);
+            }
+        }
+        let body = read_body(body, self.body_timeout).await?;
+        let refs: Vec<&WebhookSecret> = secrets.iter().collect();
+        klikit::verify(&refs, &body, signature).map_err(IntakeError::InvalidSignature)?;
+
+        let unprocessable = match EventType::parse(event_type) {
+            None => Some(format!("unknown event type {event_type:?}")),
+            Some(_) => Envelope::parse(&body).err().map(|e| e.to_string()),
+        };
+        let delivery = NewDelivery {
+            event_id: event_id.to_owned(),
+            event_type: event_type.to_owned(),
+            body_sha256: klikit::body_sha256(&body),
+            body: body.to_vec(),
+            headers: stored_headers(headers),
+            received_at: now,
+            unprocessable: unprocessable.clone(),
+        };
+        match self.store.insert_delivery(delivery).await.map_err(IntakeError::Store)? {
+            InsertOutcome::Inserted { .. } => {
+                if unprocessable.is_none() {
+                    self.applier.notify_one();
+                }
+                Ok(Accepted::Received { unprocessable })
+            }
+            InsertOutcome::Duplicate { .. } => Ok(Accepted::Duplicate),
+        }
+    }
+}
+
+fn required<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, IntakeError> {
+    let value = headers.get(name).ok_or(IntakeError::MissingHeader(name))?;
+    let value = value.to_str().map_err(|_| IntakeError::BadHeader(name, "not visible ASCII"))?.trim();
+    if value.is_empty() {
+        return Err(IntakeError::MissingHeader(name));
+    }
+    Ok(value)
+}
+
+async fn read_body(body: Body, limit_time: Duration) -> Result<axum::body::Bytes, IntakeError> {
+    let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+    match tokio::time::timeout(limit_time, limited.collect()).await {
+        Err(_) => Err(IntakeError::BodyTimeout),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(IntakeError::TooLarge),
+        Ok(Err(_)) => Err(IntakeError::BodyRead),
+    }
+}
+
+
+/// The headers worth keeping with a delivery: klikit's, and the content type.
+fn stored_headers(headers: &HeaderMap) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for (name, value) in headers {
+        let n = name.as_str();
+        if n.starts_with("x-klikit-") || n == "content-type" || n == "user-agent" {
+            out.insert(n.to_owned(), json!(String::from_utf8_lossy(value.as_bytes())));
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+/// A delivery the intake took.
+#[derive(Debug)]
+enum Accepted {
+    Received { unprocessable: Option<String> },
+    Duplicate,
+}
+
+impl Accepted {
+    fn outcome(&self) -> &'static str {
+        match self {
+            Accepted::Received { unprocessable: None } => "received",
+            Accepted::Received { unprocessable: Some(_) } => "unprocessable",
+            Accepted::Duplicate => "duplicate",
+        }
+    }
+}
+
+impl IntoResponse for Accepted {
+    fn into_response(self) -> Response {
+        match self {
+            Accepted::Received { unprocessable: None } => Json(json!({"status": "received"})).into_response(),
+            Accepted::Received { unprocessable: Some(reason) } => {
+                Json(json!({"status": "received", "unprocessable": reason})).into_response()
+            }
+            Accepted::Duplicate => Json(json!({"status": "duplicate-ignored"})).into_response(),
+        }
+    }
+}
+
+/// Why a delivery was refused. Each maps to one answer; no internal detail
+/// reaches the client.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    #[error("bad header {0}: {1}")]
+    BadHeader(&'static str, &'static str),
+    #[error("invalid signature: {0}")]
+    InvalidSignature(SignatureError),
+    #[error("body too large")]
+    TooLarge,
+    #[error("content encoding not supported")]
+    UnsupportedEncoding,
+    #[error("body not received in time")]
+    BodyTimeout,
+    #[error("body could not be read")]
+    BodyRead,
+    #[error("no webhook secret configured")]
+    NoSecret,
+    #[error("store: {0}")]
+    Store(StoreError),
+}
+
+impl IntakeError {
+    fn outcome(&self) -> &'static str {
+        match self {
+            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) => "bad_request",
+            IntakeError::InvalidSignature(_) => "invalid_signature",
+            IntakeError::TooLarge => "too_large",
+            IntakeError::UnsupportedEncoding => "unsupported_encoding",
+            IntakeError::BodyTimeout | IntakeError::BodyRead => "body_error",
+            IntakeError::NoSecret => "no_secret",
+            IntakeError::Store(_) => "store_unavailable",
+        }
+    }
+}
+
+impl IntoResponse for IntakeError {
+    fn into_response(self) -> Response {
+        let (status, message, retry_after) = match &self {
+            IntakeError::MissingHeader(name) => (StatusCode::BAD_REQUEST, format!("missing header {name}"), None),
+            IntakeError::BadHeader(name, why) => (StatusCode::BAD_REQUEST, format!("bad header {name}: {why}"), None),
+            IntakeError::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid signature".into(), None),
+            IntakeError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, format!("body too large (limit {MAX_BODY_BYTES} bytes)"), None),
+            IntakeError::UnsupportedEncoding => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-encoding not supported; send the body uncompressed".into(), None)
+            }
+            IntakeError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "body not received in time".into(), None),
+            IntakeError::BodyRead => (StatusCode::BAD_REQUEST, "body could not be read".into(), None),
+            IntakeError::NoSecret => (StatusCode::SERVICE_UNAVAILABLE, "receiver not configured".into(), Some("60")),
+            IntakeError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable, retry later".into(), Some("5")),
+        };
+        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        if let Some(secs) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(secs));
+        }
+        if matches!(self, IntakeError::BodyTimeout | IntakeError::TooLarge) {
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
+    }
+}
+
+/// Counters since start, and the latest refused attempts.
+#[derive(Default)]
+struct IntakeStats {
+    received: AtomicU64,
+    duplicates: AtomicU64,
+    unprocessable: AtomicU64,
+    invalid_signature: AtomicU64,
+    bad_request: AtomicU64,
+    too_large: AtomicU64,
+    store_unavailable: AtomicU64,
+    no_secret: AtomicU64,
+    no_secret_logged: AtomicBool,
+    refusals: Mutex<VecDeque<Refusal>>,
+}
+
+/// A refused delivery attempt, remembered (in memory only) for diagnostics.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub event_id: Option<String>,
+    pub event_type: Option<String>,
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+/// A copy of the intake counters.
+#[derive(Debug, Clone, Serialize)]
+pub struct IntakeSnapshot {
+    pub received: u64,
+    pub duplicates: u64,
+    pub unprocessable: u64,
+    pub invalid_signature: u64,
+    pub bad_request: u64,
+    pub too_large: u64,
+    pub store_unavailable: u64,
+    pub no_secret: u64,
+    pub recent_refusals: Vec<Refusal>,
+}
+
+impl IntakeStats {
+    fn count(&self, result: &Result<Accepted, IntakeError>) {
+        let counter = match result {
+            Ok(Accepted::Received { unprocessable: None }) => &self.received,
+            Ok(Accepted::Received { unprocessable: Some(_) }) => &self.unprocessable,
+            Ok(Accepted::Duplicate) => &self.duplicates,
+            Err(IntakeError::InvalidSignature(_)) => &self.invalid_signature,
+            Err(IntakeError::TooLarge) => &self.too_large,
+            Err(IntakeError::Store(_)) => &self.store_unavailable,
+            Err(IntakeError::NoSecret) => &self.no_secret,
+            Err(_) => &self.bad_request,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn remember(&self, refusal: Refusal) {
+        let mut q = self.refusals.lock().unwrap();
+        if q.len() == RECENT_REFUSALS {
+            q.pop_front();
+        }
+        q.push_back(refusal);
+    }
+
+    fn snapshot(&self) -> IntakeSnapshot {
+        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        IntakeSnapshot {
+            received: n(&self.received),
+            duplicates: n(&self.duplicates),
+            unprocessable: n(&self.unprocessable),
+            invalid_signature: n(&self.invalid_signature),
+            bad_request: n(&self.bad_request),
+            too_large: n(&self.too_large),
+            store_unavailable: n(&self.store_unavailable),
+            no_secret: n(&self.no_secret),
+            recent_refusals: self.refusals.lock().unwrap().iter().rev().cloned().collect(),
+        }
+    }
+}
+
+/// The intake listener's routes. Anything else is 404 (or 405 for another
+/// method on a known path); the app API is never reachable here.
+pub fn router(intake: Intake) -> Router {
+    Router::new()
+        .route("/webhooks/klikit", post(receive))
+        .route("/healthz", get(healthz))
+        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
+        .with_state(intake)
+}
+
+async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -> Response {
+    let started = Instant::now();
+    let now = OffsetDateTime::now_utc();
+    let result = intake.receive(&headers, body, now).await;
+    let latency_us = started.elapsed().as_micros() as u64;
+    intake.stats.count(&result);
+    let header_str = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(klikit::MAX_EVENT_ID_LEN).collect::<String>());
+    let event_id = header_str(klikit::EVENT_ID_HEADER);
+    let event_type = header_str(klikit::EVENT_TYPE_HEADER);
+    match &result {
+        Ok(accepted) => {
+            tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome(), latency_us, "delivery");
+        }
+        Err(error) => {
+            if matches!(error, IntakeError::NoSecret) && intake.stats.no_secret_logged.swap(true, Ordering::Relaxed) {
+                // Logged once already; health shows it too.
+            } else {
+                tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome(), reason = %error, latency_us, "delivery refused");
+            }
+            intake.stats.remember(Refusal { at: now, event_id, event_type, outcome: error.outcome(), detail: error.to_string() });
+        }
+    }
+    match result {
+        Ok(accepted) => accepted.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn healthz(State(intake): State<Intake>) -> Response {
+    if intake.secret_configured() {
+        Json(json!({"status": "ok"})).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not-configured"}))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Router tests without a socket (`oneshot`). The end-to-end versions,
+    //! over real HTTP, are in `tests/intake.rs`.
+    use super::*;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        intake: Intake,
+        secret: WebhookSecret,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), Default::default()).unwrap();
+        let secret = WebhookSecret::new("test-secret").unwrap();
+        let intake = Intake::new(store, vec![secret.clone()], Arc::new(Notify::new()), Duration::from_secs(5));
+        Fixture { _dir: dir, intake, secret }
+    }
+
+    fn request(body: &[u8], sig: &str, id: &str, ty: &str) -> Request<Body> {
+        Request::post("/webhooks/klikit")
+            .header("content-type", "application/json")
+            .header(klikit::SIGNATURE_HEADER, sig)
+            .header(klikit::EVENT_ID_HEADER, id)
+            .header(klikit::EVENT_TYPE_HEADER, ty)
+            .body(Body::from(body.to_vec()))
+            .unwrap()
+    }
+
+    async fn call(intake: &Intake, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let res = router(intake.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    const BODY: &[u8] = br#"{"brand_id":1,"branch_id":2,"orders":[{"id":42}]}"#;
+
+    #[tokio::test]
+    async fn signed_delivery_is_received_then_duplicate() {
+        let f = fixture();
+        let sig = f.secret.sign(BODY);
+        let (s, b) = call(&f.intake, request(BODY, &sig, "e1", "klikit.order.created.v2")).await;
+        assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("received")));
+        let (s, b) = call(&f.intake, request(BODY, &sig, "e1", "klikit.order.created.v2")).await;
+        assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("duplicate-ignored")), "same event id must not be stored twice");
+    }
+
+    #[tokio::test]
+    async fn each_missing_header_is_named() {
+        let f = fixture();
+        for missing in [klikit::SIGNATURE_HEADER, klikit::EVENT_ID_HEADER, klikit::EVENT_TYPE_HEADER] {
+            let mut req = request(BODY, &f.secret.sign(BODY), "e1", "klikit.order.created.v2");
+            req.headers_mut().remove(missing);
+            let (s, b) = call(&f.intake, req).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST);
+            assert!(b["error"].as_str().unwrap().contains(missing), "the error must name {missing}: {b}");
+        }
+    }
+
+    #[tokio::test]
+    async fn forged_signature_is_401_and_counted() {
+        let f = fixture();
+        let other = WebhookSecret::new("not-the-secret").unwrap();
+        let (s, b) = call(&f.intake, request(BODY, &other.sign(BODY), "e1", "klikit.order.created.v2")).await;
+        assert_eq!((s, b), (StatusCode::UNAUTHORIZED, json!({"error": "invalid signature"})));
+        assert_eq!(f.intake.stats().invalid_signature, 1, "refusals are counted for diagnostics");
+        assert!(f.intake.store.delivery("e1").await.unwrap().is_none(), "a forged delivery is never stored");
+    }
+
+    #[tokio::test]
+    async fn no_secret_is_503_with_retry_after() {
+        let f = fixture();
+        f.intake.set_secrets(vec![]);
+        let res = router(f.intake.clone()).oneshot(request(BODY, &f.secret.sign(BODY), "e1", "klikit.order.created.v2")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(res.headers().contains_key(header::RETRY_AFTER), "klikit must be told to retry");
+    }
+
+    #[tokio::test]
+    async fn signed_garbage_is_kept_as_unprocessable() {
+        let f = fixture();
+        let body = b"this is not json";
+        let (s, b) = call(&f.intake, request(body, &f.secret.sign(body), "e9", "klikit.order.created.v2")).await;
+        assert_eq!((s, b["status"].as_str()), (StatusCode::OK, Some("received")), "retries could not fix it, so it is acknowledged");
+        let stored = f.intake.store.delivery("e9").await.unwrap().expect("signed deliveries are always kept");
+        assert!(stored.reason.unwrap().contains("not JSON"));
+        let (_, b) = call(&f.intake, request(BODY, &f.secret.sign(BODY), "e10", "klikit.order.exploded.v9")).await;
+        assert!(b["unprocessable"].as_str().unwrap().contains("unknown event type"), "{b}");
+    }
+
+    #[tokio::test]
+    async fn gzip_is_refused_with_415() {
+        let f = fixture();
+        let mut req = request(BODY, &f.secret.sign(BODY), "e1", "klikit.order.created.v2");
+        req.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        let (s, _) = call(&f.intake, req).await;
+        assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+
+    #[tokio::test]
+    async fn other_paths_and_methods_are_404_and_405() {
+        let f = fixture();
+        let (s, _) = call(&f.intake, Request::get("/api/tickets").body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "the app API must not be reachable on the intake listener");
+        let (s, _) = call(&f.intake, Request::get("/webhooks/klikit").body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    }
+}

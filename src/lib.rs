@@ -1,0 +1,26 @@
+//! # kds: a kitchen display system fed by klikit's order webhooks
+//!
+//! The core of the product, with no desktop dependency. The `kds` binary and
+//! the Tauri shell (`src-tauri/`) are thin front doors onto it.
+//!
+//! | module | owns | never does |
+//! |---|---|---|
+//! | [`klikit`] | the wire format: envelope, order record, status codes, signature check | I/O |
+//! | [`store`] | SQLite: schema, migrations, the writer thread, every SQL statement | business rules |
+//! | [`intake`] | the webhook listener: headers, body limit, verify, commit, answer | apply orders |
+//! | [`api`] | the app listener: JSON API, live stream, the board | SQL |
+//! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
+//! | [`server`] | starting and stopping all of the above | business rules |
+//! | [`simulator`] | playing klikit: signing and posting deliveries, generating load | touch the store |
+//!
+//! The data flow: klikit → (cloudflared) → [`intake`] verifies the HMAC over
+//! the raw bytes → [`store`] commits the delivery (group commit,
+//! `synchronous=FULL`) → 2xx. Then the applier turns deliveries into tickets.
+
+pub mod api;
+pub mod config;
+pub mod intake;
+pub mod klikit;
+pub mod server;
+pub mod simulator;
+pub mod store;

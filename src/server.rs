@@ -1,0 +1,166 @@
+//! Runs kds: opens the store, binds the intake listener and the app
+//! listener, and shuts them down cleanly.
+//!
+//! [`Server::start`] is what `kds serve`, the desktop shell and the
+//! end-to-end tests call; tests bind both listeners to `127.0.0.1:0`.
+//!
+//! Each listener has its own accept loop on hyper's HTTP/1 server with a
+//! header-read timeout (slow-loris defence); bodies have their own timeout in
+//! `intake`. On shutdown the listeners stop accepting, in-flight requests
+//! finish (bounded by [`DRAIN_TIMEOUT`]), and the store is closed after the
+//! writer has committed what was queued.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::intake::{self, Intake};
+use crate::store::{Store, StoreError};
+
+/// Longest wait for in-flight requests at shutdown.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the server could not start. Each names its cause in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr} ({what}): {reason}")]
+    Bind { what: &'static str, addr: SocketAddr, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A running kds: both listeners, the store, and the tasks behind them.
+pub struct Server {
+    intake_addr: SocketAddr,
+    app_addr: SocketAddr,
+    store: Store,
+    intake: Intake,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Opens the store and binds both listeners. Returns once both accept
+    /// connections.
+    pub async fn start(config: Config) -> Result<Server, ServerError> {
+        let config = Arc::new(config);
+        let intake_listener = bind("webhook listener", config.webhook_listen).await?;
+        let app_listener = bind("app listener", config.listen).await?;
+        let db_path = config.database_path();
+        let options = config.store.clone();
+        let store = tokio::task::spawn_blocking(move || Store::open(&db_path, options))
+            .await
+            .map_err(|e| StoreError::Sqlite(format!("store open task failed: {e}")))??;
+
+        let applier = Arc::new(Notify::new());
+        let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout);
+        if !intake.secret_configured() {
+            tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
+        }
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
+        let app_addr = app_listener.local_addr().expect("a bound listener has an address");
+
+        let app_state = crate::api::AppState {
+            store: store.clone(),
+            intake: intake.clone(),
+            config: config.clone(),
+            shutdown: shutdown_rx.clone(),
+        };
+        let tasks = vec![
+            tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
+            tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
+        ];
+        tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
+        Ok(Server { intake_addr, app_addr, store, intake, shutdown, tasks })
+    }
+
+    /// The intake listener's bound address.
+    pub fn intake_addr(&self) -> SocketAddr {
+        self.intake_addr
+    }
+
+    /// The app listener's bound address.
+    pub fn app_addr(&self) -> SocketAddr {
+        self.app_addr
+    }
+
+    /// The store (for tests and the desktop shell's read-only views).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The intake (for health and settings).
+    pub fn intake(&self) -> &Intake {
+        &self.intake
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and closes the store.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        let store = self.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        tracing::info!("kds stopped");
+    }
+}
+
+async fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, ServerError> {
+    TcpListener::bind(addr).await.map_err(|e| ServerError::Bind { what, addr, reason: e.to_string() })
+}
+
+/// Accepts connections on `listener` and serves `router` until `shutdown`
+/// turns true, then drains.
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>, header_timeout: Duration) {
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    http.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    let http = Arc::new(http);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off briefly.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = hyper_util::service::TowerToHyperService::new(
+                    router.clone().map_request(|req: Request<Incoming>| req.map(axum::body::Body::new)),
+                );
+                let (http, watcher) = (http.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                });
+            }
+            _ = stopped(&mut shutdown) => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+        tracing::warn!("some connections did not finish within the drain timeout");
+    }
+}
+
+/// Resolves once `shutdown` turns true (or its sender is gone).
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
