@@ -11,12 +11,14 @@
 //! | [`api`] | the app listener: JSON API, live stream, the board | SQL |
 //! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
 //! | [`server`] | starting and stopping all of the above | business rules |
+//! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
 //! | [`simulator`] | playing klikit: signing and posting deliveries, generating load | touch the store |
 //!
 //! The data flow: klikit → (cloudflared) → [`intake`] verifies the HMAC over
 //! the raw bytes → [`store`] commits the delivery (group commit,
 //! `synchronous=FULL`) → 2xx. Then the applier turns deliveries into tickets.
 
+pub mod alert;
 pub mod api;
 pub mod config;
 pub mod intake;

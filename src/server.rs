@@ -24,6 +24,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
+use crate::alert::Alerts;
 use crate::config::Config;
 use crate::intake::{self, Intake};
 use crate::store::{Store, StoreError};
@@ -46,6 +47,7 @@ pub struct Server {
     app_addr: SocketAddr,
     store: Store,
     intake: Intake,
+    alerts: Alerts,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -68,6 +70,7 @@ impl Server {
         if !intake.secret_configured() {
             tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
         }
+        let alerts = Alerts::default();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");
@@ -76,6 +79,7 @@ impl Server {
             store: store.clone(),
             intake: intake.clone(),
             config: config.clone(),
+            alerts: alerts.clone(),
             shutdown: shutdown_rx.clone(),
         };
         let tasks = vec![
@@ -83,7 +87,7 @@ impl Server {
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
         ];
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
-        Ok(Server { intake_addr, app_addr, store, intake, shutdown, tasks })
+        Ok(Server { intake_addr, app_addr, store, intake, alerts, shutdown, tasks })
     }
 
     /// The intake listener's bound address.
@@ -104,6 +108,12 @@ impl Server {
     /// The intake (for health and settings).
     pub fn intake(&self) -> &Intake {
         &self.intake
+    }
+
+    /// The alert channel: subscribe to hear about new and cancelled orders
+    /// and the receiver or tunnel going down.
+    pub fn alerts(&self) -> &Alerts {
+        &self.alerts
     }
 
     /// Stops accepting, lets in-flight requests finish, and closes the store.

@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::watch;
 
+use crate::alert::Alerts;
 use crate::config::Config;
 use crate::intake::Intake;
 use crate::store::Store;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub store: Store,
     pub intake: Intake,
     pub config: Arc<Config>,
+    pub alerts: Alerts,
     /// Turns true when the server shuts down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
 }
