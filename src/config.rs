@@ -106,6 +106,7 @@ pub struct ConfigFile {
     pub tunnel: Option<TunnelMode>,
     pub tunnel_token: Option<String>,
     pub cloudflared: Option<PathBuf>,
+    pub public_url: Option<String>,
     /// klikit status code → status name overrides (REFERENCE §5), e.g.
     /// `[status_names] 5 = "READY"`.
     #[serde(default)]
@@ -140,6 +141,10 @@ pub struct Config {
     pub tunnel_token: Option<Secret>,
     /// Explicit path to `cloudflared`; otherwise it is looked up on PATH.
     pub cloudflared: Option<PathBuf>,
+    /// The public base URL klikit posts to (`https://orders.example.com`):
+    /// a named tunnel's hostname, or the kitchen's own reverse proxy. Quick
+    /// tunnels learn theirs from cloudflared.
+    pub public_url: Option<String>,
     /// klikit status code → name overrides.
     pub status_names: std::collections::BTreeMap<i64, String>,
     /// Storage tuning (benchmarks and fault tests only change these).
@@ -165,6 +170,7 @@ impl Config {
             tunnel: TunnelMode::Off,
             tunnel_token: None,
             cloudflared: None,
+            public_url: None,
             status_names: Default::default(),
             store: Default::default(),
             header_timeout: Duration::from_secs(10),
@@ -212,6 +218,13 @@ impl Config {
         };
         config.tunnel_token = env("KDS_TUNNEL_TOKEN").or(file.tunnel_token).and_then(Secret::new);
         config.cloudflared = env("KDS_CLOUDFLARED").map(PathBuf::from).or(file.cloudflared);
+        if let Some(url) = env("KDS_PUBLIC_URL").or(file.public_url) {
+            let url = url.trim().trim_end_matches('/').to_string();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError::Invalid { name: "public_url", reason: format!("{url:?} is not a URL like https://orders.example.com") });
+            }
+            config.public_url = Some(url);
+        }
         for (code, name) in file.status_names {
             let code = code.trim().parse::<i64>().map_err(|_| ConfigError::Invalid {
                 name: "status_names",

@@ -28,6 +28,7 @@ use crate::alert::Alerts;
 use crate::config::Config;
 use crate::intake::{self, Intake};
 use crate::store::{Store, StoreError};
+use crate::tunnel::{Tunnel, TunnelOptions, TunnelStatus};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,6 +49,7 @@ pub struct Server {
     store: Store,
     intake: Intake,
     alerts: Alerts,
+    tunnel: Tunnel,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -74,6 +76,8 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");
+        // The tunnel points at the intake listener's bound address, never the app's.
+        let tunnel = Tunnel::start(TunnelOptions::from_config(&config, intake_addr), alerts.clone());
 
         let app_state = crate::api::AppState {
             store: store.clone(),
@@ -81,13 +85,15 @@ impl Server {
             config: config.clone(),
             alerts: alerts.clone(),
             shutdown: shutdown_rx.clone(),
+            tunnel: tunnel.status(),
+            listeners: crate::api::Listeners { intake: intake_addr, app: app_addr },
         };
         let tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
         ];
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
-        Ok(Server { intake_addr, app_addr, store, intake, alerts, shutdown, tasks })
+        Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks })
     }
 
     /// The intake listener's bound address.
@@ -116,8 +122,15 @@ impl Server {
         &self.alerts
     }
 
-    /// Stops accepting, lets in-flight requests finish, and closes the store.
+    /// The tunnel's status, and changes to it.
+    pub fn tunnel(&self) -> watch::Receiver<TunnelStatus> {
+        self.tunnel.status()
+    }
+
+    /// Stops the tunnel, stops accepting, lets in-flight requests finish,
+    /// and closes the store.
     pub async fn shutdown(self) {
+        self.tunnel.stop().await;
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;

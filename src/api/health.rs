@@ -25,7 +25,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
             },
             "store": { "status": "ok", "deliveries": counts.total, "unprocessable": counts.unprocessable },
             "applier": { "pending": counts.pending },
-            "tunnel": { "state": "off" },
+            "tunnel": tunnel_json(&state),
         }))
         .into_response(),
         Err(e) => {
@@ -33,4 +33,9 @@ pub async fn health(State(state): State<AppState>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"store": {"status": "unavailable"}}))).into_response()
         }
     }
+}
+
+/// The `"tunnel"` object: `{"state", "url", "reason"}`.
+pub fn tunnel_json(state: &AppState) -> serde_json::Value {
+    json!(*state.tunnel.borrow())
 }

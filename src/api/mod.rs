@@ -5,11 +5,13 @@
 //! `intake`, and back. This module never runs SQL itself.
 
 mod health;
+mod selftest;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::watch;
@@ -28,12 +30,24 @@ pub struct AppState {
     pub alerts: Alerts,
     /// Turns true when the server shuts down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
+    /// The tunnel supervisor's status (`off` when there is none).
+    pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
+    /// Where both listeners are bound (the self-test posts to the intake).
+    pub listeners: Listeners,
+}
+
+/// The bound addresses of the two listeners.
+#[derive(Debug, Clone, Copy)]
+pub struct Listeners {
+    pub intake: SocketAddr,
+    pub app: SocketAddr,
 }
 
 /// The app listener's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
+        .route("/api/selftest", post(selftest::selftest))
         .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
         .with_state(state)
 }
