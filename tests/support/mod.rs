@@ -9,6 +9,8 @@ use kds::klikit::{EventType, WebhookSecret};
 use kds::server::Server;
 use kds::simulator::{self, Answer, Delivery};
 
+pub mod process;
+
 pub const SECRET: &str = "e2e-webhook-secret";
 
 pub struct TestServer {
