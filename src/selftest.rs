@@ -148,7 +148,7 @@ pub async fn run(plan: SelftestPlan) -> SelftestReport {
         Some(public) => public_hops(&client, public, &mut t).await.then(|| public.clone()),
         None => {
             for name in ["dns", "tls", "tunnel"] {
-                t.skip(name, "no public URL (tunnel off, no public_url configured): posting to the local intake");
+                t.skip(name, "no public URL (no connected tunnel, no public_url configured): posted to the local intake instead");
             }
             Some(plan.intake_url.clone())
         }

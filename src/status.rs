@@ -27,7 +27,8 @@ pub fn render(health: &Value, now: OffsetDateTime) -> String {
     match tunnel["url"].as_str() {
         Some(url) => line("public URL", format!("{url}/webhooks/klikit")),
         None if state == "off" => line("public URL", "none from kds (tunnel off)".into()),
-        None => line("public URL", "not known yet".into()),
+        None if matches!(state, "starting" | "reconnecting") => line("public URL", "not known yet".into()),
+        None => line("public URL", "none".into()),
     }
 
     let received = intake["received"].as_u64().unwrap_or(0);
