@@ -273,8 +273,16 @@ fn serve_logged(data_dir: &Path, log: &Path, env: &[(&str, &str)], args: &[&str]
     (child, field("intake"), app)
 }
 
-async fn health(client: &reqwest::Client, app: &str) -> serde_json::Value {
-    client.get(format!("{app}/api/health")).send().await.unwrap().json().await.unwrap()
+/// Polls the running kds's `/api/health` until the tunnel is in `state`; returns that health.
+async fn health_when(client: &reqwest::Client, app: &str, state: &str) -> serde_json::Value {
+    eventually(&format!("tunnel {state} in /api/health"), WAIT, || {
+        let req = client.get(format!("{app}/api/health")).send();
+        async move {
+            let h: serde_json::Value = req.await.ok()?.json().await.ok()?;
+            (h["tunnel"]["state"] == state).then_some(h)
+        }
+    })
+    .await
 }
 
 #[tokio::test]
@@ -285,12 +293,7 @@ async fn no_orphan_is_left_when_kds_is_sigkilled() {
     let log = dir.path().join("kds.log");
     let (mut kds, _, app) =
         serve_logged(dir.path(), &log, &[("KDS_CLOUDFLARED", program.to_str().unwrap())], &["--tunnel", "quick"]);
-    let client = reqwest::Client::new();
-    eventually("the tunnel connected", WAIT, || {
-        let (client, app) = (client.clone(), app.clone());
-        async move { (health(&client, &app).await["tunnel"]["state"] == "connected").then_some(()) }
-    })
-    .await;
+    health_when(&reqwest::Client::new(), &app, "connected").await;
     let pid = read_pids(&pids)[0];
     assert!(pid_alive(pid), "the fake cloudflared runs while kds runs");
     kds.kill().unwrap(); // SIGKILL: no cleanup code in kds runs.
@@ -324,14 +327,7 @@ async fn the_token_never_appears_in_argv_logs_or_the_api() {
         &["--tunnel", "named"],
     );
     let client = reqwest::Client::new();
-    let body = eventually("the named tunnel connected", WAIT, || {
-        let (client, app) = (client.clone(), app.clone());
-        async move {
-            let h = health(&client, &app).await;
-            (h["tunnel"]["state"] == "connected").then_some(h)
-        }
-    })
-    .await;
+    let body = health_when(&client, &app, "connected").await;
     assert_eq!(body["tunnel"]["url"], "https://orders.example.com", "a named tunnel's URL comes from its ingress hostname");
     let child_env = std::fs::read_to_string(&env).unwrap();
     assert!(child_env.contains(&format!("TUNNEL_TOKEN={TOKEN}")), "cloudflared gets the token through TUNNEL_TOKEN");
@@ -354,14 +350,7 @@ async fn without_cloudflared_kds_serve_reports_not_installed_and_the_intake_stil
     let missing = dir.path().join("no-such-cloudflared");
     let (mut kds, intake, app) = serve_logged(dir.path(), &log, &[("KDS_CLOUDFLARED", missing.to_str().unwrap())], &["--tunnel", "quick"]);
     let client = kds::simulator::client();
-    let h = eventually("not_installed", WAIT, || {
-        let (client, app) = (client.clone(), app.clone());
-        async move {
-            let h = health(&client, &app).await;
-            (h["tunnel"]["state"] == "not_installed").then_some(h)
-        }
-    })
-    .await;
+    let h = health_when(&client, &app, "not_installed").await;
     assert!(h["tunnel"]["reason"].as_str().unwrap().contains("not found"), "{h}");
     assert_eq!(h["tunnel"]["url"], serde_json::Value::Null);
     let secret = kds::klikit::WebhookSecret::new(support::SECRET).unwrap();
@@ -385,14 +374,7 @@ async fn the_server_wires_the_tunnel_into_health() {
         c.cloudflared = Some(program.clone());
     })
     .await;
-    let h: serde_json::Value = eventually("connected in /api/health", WAIT, || {
-        let (client, url) = (t.client.clone(), t.app_url("/api/health"));
-        async move {
-            let h: serde_json::Value = client.get(url).send().await.ok()?.json().await.ok()?;
-            (h["tunnel"]["state"] == "connected").then_some(h)
-        }
-    })
-    .await;
+    let h = health_when(&t.client, &t.app_url(""), "connected").await;
     assert_eq!(h["tunnel"], serde_json::json!({"state": "connected", "url": "https://wired-in.trycloudflare.com", "reason": null}));
     let pid = read_pids(&dir.path().join("pids"))[0];
     t.stop().await;
