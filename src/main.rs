@@ -76,6 +76,9 @@ enum Command {
         /// Only post to the local intake, even when there is a public URL.
         #[arg(long)]
         local: bool,
+        /// Seconds to wait for the test ticket to show on the board.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        wait: u64,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -163,7 +166,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("event id {} ({:.1} ms)", delivery.event_id, answer.latency.as_secs_f64() * 1000.0);
             Ok(if (200..300).contains(&answer.status) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Selftest { common, listen, webhook_listen, public_url, local, json } => {
+        Command::Selftest { common, listen, webhook_listen, public_url, local, wait, json } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, listen, webhook_listen, ..Default::default() })?;
             let app_url = kds::selftest::local_url(config.listen);
             let public_url = match (local, public_url) {
@@ -181,7 +184,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 public_url,
                 secret: config.webhook_secret.clone(),
                 api_token: config.api_token.clone(),
-                shown_timeout: std::time::Duration::from_secs(10),
+                shown_timeout: std::time::Duration::from_secs(wait),
             };
             let report = kds::selftest::run(plan).await;
             if json {

@@ -17,7 +17,7 @@ fn plan(t: &TestServer, secret: &str) -> SelftestPlan {
         public_url: None,
         secret: WebhookSecret::new(secret).ok(),
         api_token: None,
-        shown_timeout: Duration::from_secs(3),
+        shown_timeout: Duration::from_secs(2),
     }
 }
 
@@ -142,7 +142,7 @@ async fn kds_status_and_kds_selftest_talk_to_the_running_server() {
 
     let out = tokio::task::spawn_blocking({
         let dir = dir.path().to_owned();
-        move || kds(&["selftest", "--listen", &app, "--webhook-listen", &intake], &dir)
+        move || kds(&["selftest", "--wait", "2", "--listen", &app, "--webhook-listen", &intake], &dir)
     })
     .await
     .unwrap();
