@@ -332,6 +332,7 @@ async fn the_token_never_appears_in_argv_logs_or_the_api() {
     let child_env = std::fs::read_to_string(&env).unwrap();
     assert!(child_env.contains(&format!("TUNNEL_TOKEN={TOKEN}")), "cloudflared gets the token through TUNNEL_TOKEN");
     assert!(!child_env.contains("KLIKIT_WEBHOOK_SECRET"), "cloudflared does not inherit the webhook secret");
+    assert!(child_env.contains("TUNNEL_GRACE_PERIOD=4000ms"), "cloudflared finishes within kds's 5 s stop grace");
     assert!(!std::fs::read_to_string(&args).unwrap().contains(TOKEN), "the token is not in argv, where ps shows it");
     let selftest = client.post(format!("{app}/api/selftest")).send().await.unwrap().text().await.unwrap();
     unsafe { libc::kill(kds.id() as i32, libc::SIGTERM) };

@@ -320,7 +320,7 @@ impl Supervisor {
         };
         let args = process::arguments(self.options.mode, self.options.target, metrics);
         let token = if self.options.mode == TunnelMode::Named { self.options.token.as_ref() } else { None };
-        let command = process::command(program, &args, token);
+        let command = process::command(program, &args, token, self.options.stop_grace);
         let child = process::spawn(command).await.map_err(|e| format!("cannot start {}: {e}", program.display()))?;
         tracing::info!(program = %program.display(), ?args, pid = child.id(), "cloudflared started");
         Ok((child, metrics))

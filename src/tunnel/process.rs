@@ -77,7 +77,10 @@ pub fn free_loopback_port() -> io::Result<SocketAddr> {
 
 /// Builds the command: piped output, scrubbed environment, the token (if
 /// any) in `TUNNEL_TOKEN`, its own process group, killed when kds dies.
-pub fn command(program: &Path, args: &[String], token: Option<&Secret>) -> Command {
+/// `stop_grace` is how long [`terminate`] waits before `SIGKILL`; cloudflared
+/// is told (`TUNNEL_GRACE_PERIOD`, default 30 s) to finish in-flight requests
+/// a second sooner, so it exits by itself.
+pub fn command(program: &Path, args: &[String], token: Option<&Secret>, stop_grace: Duration) -> Command {
     let mut cmd = Command::new(program);
     cmd.args(args)
         .stdin(std::process::Stdio::null())
@@ -90,6 +93,8 @@ pub fn command(program: &Path, args: &[String], token: Option<&Secret>) -> Comma
     if let Some(token) = token {
         cmd.env("TUNNEL_TOKEN", token.expose());
     }
+    let grace = stop_grace.saturating_sub(Duration::from_secs(1)).max(Duration::from_millis(500));
+    cmd.env("TUNNEL_GRACE_PERIOD", format!("{}ms", grace.as_millis()));
     #[cfg(unix)]
     {
         cmd.process_group(0);
