@@ -332,6 +332,15 @@ mod tests {
     }
 
     #[test]
+    fn public_url_is_a_url_without_its_trailing_slash() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = load(dir.path(), &[("KDS_PUBLIC_URL", "https://orders.example.com/")], Overrides::default()).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://orders.example.com"), "<url>/webhooks/klikit must not get a double slash");
+        let e = load(dir.path(), &[("KDS_PUBLIC_URL", "orders.example.com")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("public_url"), "{e}");
+    }
+
+    #[test]
     fn unwritable_data_dir_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a-file");

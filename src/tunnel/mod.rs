@@ -269,8 +269,8 @@ impl Supervisor {
             let path_var = std::env::var_os("PATH");
             let Some(program) = process::find_program(self.options.program.as_deref(), path_var.as_deref()) else {
                 let reason = match &self.options.program {
-                    Some(p) => format!("cloudflared not found at {}", p.display()),
-                    None => "cloudflared not found on PATH".to_string(),
+                    Some(p) => format!("cloudflared not found at {} (check KDS_CLOUDFLARED or `cloudflared` in config.toml)", p.display()),
+                    None => "cloudflared not found on PATH: install it (README, \"Going live\") or set KDS_CLOUDFLARED".to_string(),
                 };
                 self.publish(TunnelStatus::new(TunnelState::NotInstalled, None, Some(reason)));
                 if self.pause(self.options.backoff_cap).await {
