@@ -84,9 +84,10 @@ impl Server {
             intake: intake.clone(),
             config: config.clone(),
             alerts: alerts.clone(),
+            app_addr,
+            intake_addr,
             shutdown: shutdown_rx.clone(),
             tunnel: tunnel.status(),
-            listeners: crate::api::Listeners { intake: intake_addr, app: app_addr },
         };
         let tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),

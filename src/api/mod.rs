@@ -28,19 +28,14 @@ pub struct AppState {
     pub intake: Intake,
     pub config: Arc<Config>,
     pub alerts: Alerts,
+    /// Where the app listener is bound (for the Host check).
+    pub app_addr: SocketAddr,
+    /// Where the intake listener is bound (shown in health).
+    pub intake_addr: SocketAddr,
     /// Turns true when the server shuts down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
     /// The tunnel supervisor's status (`off` when there is none).
     pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
-    /// Where both listeners are bound (the self-test posts to the intake).
-    pub listeners: Listeners,
-}
-
-/// The bound addresses of the two listeners.
-#[derive(Debug, Clone, Copy)]
-pub struct Listeners {
-    pub intake: SocketAddr,
-    pub app: SocketAddr,
 }
 
 /// The app listener's routes.

@@ -12,8 +12,8 @@ use crate::selftest::{self, SelftestPlan, SelftestReport};
 pub async fn selftest(State(state): State<AppState>) -> Json<SelftestReport> {
     let public_url = state.tunnel.borrow().url.clone().or_else(|| state.config.public_url.clone());
     let plan = SelftestPlan {
-        intake_url: selftest::local_url(state.listeners.intake),
-        app_url: selftest::local_url(state.listeners.app),
+        intake_url: selftest::local_url(state.intake_addr),
+        app_url: selftest::local_url(state.app_addr),
         public_url,
         secret: state.config.webhook_secret.clone(),
         api_token: state.config.api_token.clone(),
