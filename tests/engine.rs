@@ -267,3 +267,70 @@ async fn a_scheduled_order_whose_time_has_come_moves_to_new_by_itself() {
     let events = kds.server.store().ticket_events("8120611").await.unwrap();
     assert!(events.iter().any(|e| e.kind == "scheduled_due" && e.source == "kitchen"), "the move is logged as the kitchen's: {events:?}");
 }
+
+#[tokio::test]
+async fn after_a_crash_the_applier_resumes_with_what_was_not_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    // Deliveries acknowledged by an intake whose applier never ran (a crash
+    // right after the commit): they are in the inbox, pending.
+    {
+        let store = kds::store::Store::open(&dir.path().join(kds::config::DATABASE_FILE), Default::default()).unwrap();
+        for (id, name) in [("evt-a", "01-order-created-single.json"), ("evt-b", "02-order-status-ready.json")] {
+            let body = serde_json::to_vec(&fixture(name)).unwrap();
+            store
+                .insert_delivery(kds::store::NewDelivery {
+                    event_id: id.into(),
+                    event_type: "klikit.order.status.updated".into(),
+                    body_sha256: kds::klikit::body_sha256(&body),
+                    body,
+                    headers: json!({}),
+                    received_at: time::OffsetDateTime::now_utc(),
+                    unprocessable: None,
+                })
+                .await
+                .unwrap();
+        }
+        store.close();
+    }
+    let server = kds::server::Server::start(kds::config::Config::for_data_dir(dir.path())).await.unwrap();
+    let url = format!("http://{}/api/tickets/8120457", server.app_addr());
+    let started = std::time::Instant::now();
+    loop {
+        let t: Value = reqwest::get(&url).await.unwrap().json().await.unwrap_or(Value::Null);
+        if t["column"] == "ready" {
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "at start the applier applies what was pending, in order: {t}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let store = server.store().clone();
+    assert_eq!(store.delivery("evt-b").await.unwrap().unwrap().state, kds::store::DeliveryState::Applied);
+    let changes = store.changes_since(0, 100).await.unwrap().unwrap();
+    assert_eq!(changes.len(), 2, "each delivery applied once: one change each");
+    server.shutdown().await;
+    // A second start finds nothing to apply again.
+    let server = kds::server::Server::start(kds::config::Config::for_data_dir(dir.path())).await.unwrap();
+    let health: Value = reqwest::get(format!("http://{}/api/health", server.app_addr())).await.unwrap().json().await.unwrap();
+    assert_eq!(health["applier"]["pending"], 0);
+    assert_eq!(server.store().changes_since(0, 100).await.unwrap().unwrap().len(), 2, "a restart applies nothing twice");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn beyond_loopback_the_api_needs_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = kds::config::Config::for_data_dir(dir.path());
+    config.listen = "0.0.0.0:0".parse().unwrap();
+    config.api_token = kds::config::Secret::new("kitchen-token");
+    let server = kds::server::Server::start(config).await.unwrap();
+    let url = format!("http://127.0.0.1:{}/api/tickets", server.app_addr().port());
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 401, "no token, no API");
+    assert_eq!(http.get(&url).bearer_auth("wrong").send().await.unwrap().status(), 401);
+    assert_eq!(http.get(&url).bearer_auth("kitchen-token").send().await.unwrap().status(), 200);
+    let live = format!("http://127.0.0.1:{}/api/live?token=kitchen-token", server.app_addr().port());
+    let mut stream = SseStream::connect(&live, &[]).await;
+    assert_eq!(stream.next(Duration::from_secs(5)).await.unwrap().event, "snapshot", "EventSource can pass the token in the query");
+    drop(stream);
+    server.shutdown().await;
+}

@@ -100,3 +100,62 @@ impl IntoResponse for ApiError {
         (status, Json(body)).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Router tests without a socket (`oneshot`); the end-to-end versions
+    //! are in `tests/engine.rs`.
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn app() -> (tempfile::TempDir, Router) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), Default::default()).unwrap();
+        let intake = Intake::new(store.clone(), vec![], Arc::new(tokio::sync::Notify::new()), std::time::Duration::from_secs(5));
+        let state = AppState {
+            store,
+            intake,
+            config: Arc::new(Config::for_data_dir(dir.path())),
+            alerts: Alerts::default(),
+            kitchen: Arc::new(Kitchen::default()),
+            app_addr: "127.0.0.1:8787".parse().unwrap(),
+            intake_addr: "127.0.0.1:8080".parse().unwrap(),
+            shutdown: watch::channel(false).1,
+        };
+        (dir, router(state))
+    }
+
+    async fn call(app: &Router, method: &str, path: &str, body: &str) -> (StatusCode, serde_json::Value) {
+        let req = Request::builder().method(method).uri(path).header("host", "127.0.0.1:8787").body(Body::from(body.to_string())).unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    #[tokio::test]
+    async fn errors_are_json_with_the_right_status() {
+        let (_dir, app) = app();
+        assert_eq!(call(&app, "GET", "/api/tickets/123", "").await, (StatusCode::NOT_FOUND, json!({"error": "no such ticket"})));
+        assert_eq!(call(&app, "POST", "/api/tickets/123/bump", "").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(call(&app, "POST", "/api/tickets/123/launch", "").await.0, StatusCode::NOT_FOUND, "only three actions exist");
+        let (status, body) = call(&app, "POST", "/api/tickets/123/bump", "{oops").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "malformed JSON is a 400 before anything else");
+        assert!(body["error"].as_str().unwrap().starts_with("malformed JSON"));
+        assert_eq!(call(&app, "GET", "/api/done?limit=many", "").await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(call(&app, "GET", "/api/tickets", "").await, (StatusCode::OK, json!({"seq": 0, "tickets": []})));
+        let (status, health) = call(&app, "GET", "/api/health", "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((health["applier"]["pending"].as_i64(), health["intake"]["secret_configured"].as_bool()), (Some(0), Some(false)));
+    }
+
+    #[tokio::test]
+    async fn requests_without_our_host_are_refused() {
+        let (_dir, app) = app();
+        let req = Request::get("/api/tickets").body(Body::empty()).unwrap();
+        assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::FORBIDDEN, "no Host header, no answer");
+    }
+}
