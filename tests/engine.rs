@@ -9,7 +9,7 @@ use kds::alert::Alert;
 use kds::klikit::EventType::{CartUpdated, OrderCreated, StatusUpdated};
 use serde_json::{json, Value};
 use support::sse::SseStream;
-use support::{batch_with_future_schedule, fixture, with, Kds, DEADLINE};
+use support::{batch_with_future_schedule, fixture_json, with, Kds, DEADLINE};
 
 fn marks(ticket: &Value) -> Vec<(String, Value)> {
     ticket["lines"].as_array().unwrap().iter().map(|l| (l["name"].as_str().unwrap().to_string(), l["change"].clone())).collect()
@@ -18,7 +18,7 @@ fn marks(ticket: &Value) -> Vec<(String, Value)> {
 /// Fixture 03 is the table-7 order after its cart edit; this is the same
 /// order before it: two coffees, toast with Srikaya, no fried banana.
 fn table_seven_before_edit() -> Value {
-    let mut body = with(fixture("03-order-cart-updated.json"), Some(1), "2026-06-25T09:40:02Z");
+    let mut body = with(fixture_json("03-order-cart-updated.json"), Some(1), "2026-06-25T09:40:02Z");
     let cart = body["orders"][0]["cart_v2"].as_array_mut().unwrap();
     cart[0]["quantity"] = 2.into();
     cart[1]["modifier_groups"][0]["modifiers"][0]["name"] = "Srikaya".into();
@@ -40,7 +40,7 @@ async fn create_then_status_then_cart_replace_marks_the_changes() {
 
     // The edited cart still says status 1, but it is newer: the cart is
     // replaced, and the status does not move the ticket backwards.
-    kds.send(CartUpdated, &fixture("03-order-cart-updated.json")).await;
+    kds.send(CartUpdated, &fixture_json("03-order-cart-updated.json")).await;
     let t = kds.ticket_when("8120533", "the cart update is applied", |t| t["changed"] == true).await;
     assert_eq!(t["column"], "preparing", "an older status in a newer snapshot never pulls the ticket back");
     assert_eq!(
@@ -68,9 +68,9 @@ async fn create_then_status_then_cart_replace_marks_the_changes() {
 #[tokio::test]
 async fn a_removed_line_stays_marked_until_acknowledged() {
     let kds = Kds::start().await;
-    kds.send(OrderCreated, &fixture("01-order-created-single.json")).await;
+    kds.send(OrderCreated, &fixture_json("01-order-created-single.json")).await;
     kds.ticket_when("8120457", "the order opens a ticket", |_| true).await;
-    let mut edited = with(fixture("01-order-created-single.json"), None, "2026-06-25T09:20:00Z");
+    let mut edited = with(fixture_json("01-order-created-single.json"), None, "2026-06-25T09:20:00Z");
     edited["orders"][0]["cart_v2"].as_array_mut().unwrap().remove(1);
     kds.send(CartUpdated, &edited).await;
     let t = kds.ticket_when("8120457", "the edit is applied", |t| t["changed"] == true).await;
@@ -105,9 +105,9 @@ async fn a_batch_of_two_orders_opens_two_tickets() {
 #[tokio::test]
 async fn a_duplicate_create_under_a_new_event_id_changes_nothing() {
     let kds = Kds::start().await;
-    kds.send(OrderCreated, &fixture("01-order-created-single.json")).await;
+    kds.send(OrderCreated, &fixture_json("01-order-created-single.json")).await;
     let first = kds.ticket_when("8120457", "the order opens a ticket", |_| true).await;
-    let first_id = kds.send(OrderCreated, &fixture("01-order-created-single.json")).await;
+    let first_id = kds.send(OrderCreated, &fixture_json("01-order-created-single.json")).await;
     kds.settled().await;
     let (_, second) = kds.get("/api/tickets/8120457").await;
     assert_eq!(second, first, "the same record under another event id leaves the ticket as it was");
@@ -121,10 +121,10 @@ async fn a_duplicate_create_under_a_new_event_id_changes_nothing() {
 #[tokio::test]
 async fn a_stale_status_is_recorded_and_ignored() {
     let kds = Kds::start().await;
-    kds.send(OrderCreated, &fixture("01-order-created-single.json")).await;
-    kds.send(StatusUpdated, &fixture("02-order-status-ready.json")).await;
+    kds.send(OrderCreated, &fixture_json("01-order-created-single.json")).await;
+    kds.send(StatusUpdated, &fixture_json("02-order-status-ready.json")).await;
     kds.ticket_when("8120457", "status 4 makes it ready", |t| t["column"] == "ready").await;
-    kds.send(StatusUpdated, &with(fixture("02-order-status-ready.json"), Some(2), "2026-06-25T09:20:00Z")).await;
+    kds.send(StatusUpdated, &with(fixture_json("02-order-status-ready.json"), Some(2), "2026-06-25T09:20:00Z")).await;
     kds.settled().await;
     let (_, t) = kds.get("/api/tickets/8120457").await;
     assert_eq!((t["column"].as_str(), t["status"].as_str()), (Some("ready"), Some("READY")), "an older snapshot changes nothing");
@@ -136,9 +136,9 @@ async fn a_stale_status_is_recorded_and_ignored() {
 async fn cancel_then_ready_stays_cancelled() {
     let kds = Kds::start().await;
     let mut alerts = kds.server.alerts().subscribe();
-    kds.send(OrderCreated, &fixture("04-order-created-batched.json")).await;
-    kds.send(StatusUpdated, &fixture("05-order-status-cancelled.json")).await;
-    kds.send(StatusUpdated, &with(fixture("05-order-status-cancelled.json"), Some(4), "2026-06-25T10:05:00Z")).await;
+    kds.send(OrderCreated, &fixture_json("04-order-created-batched.json")).await;
+    kds.send(StatusUpdated, &fixture_json("05-order-status-cancelled.json")).await;
+    kds.send(StatusUpdated, &with(fixture_json("05-order-status-cancelled.json"), Some(4), "2026-06-25T10:05:00Z")).await;
     kds.settled().await;
     let (_, t) = kds.get("/api/tickets/8120611").await;
     assert_eq!((t["column"].as_str(), t["cancelled"].as_bool()), (Some("cancelled"), Some(true)), "cancelled is terminal: {t}");
@@ -161,7 +161,7 @@ async fn cancel_then_ready_stays_cancelled() {
 #[tokio::test]
 async fn a_status_for_an_unknown_order_creates_its_ticket() {
     let kds = Kds::start().await;
-    kds.send(StatusUpdated, &fixture("02-order-status-ready.json")).await;
+    kds.send(StatusUpdated, &fixture_json("02-order-status-ready.json")).await;
     let t = kds.ticket_when("8120457", "the full record in a status event opens the ticket", |_| true).await;
     assert_eq!((t["column"].as_str(), t["status_code"].as_i64()), (Some("ready"), Some(4)));
     assert_eq!(t["lines"].as_array().unwrap().len(), 3, "with the cart the record carries");
@@ -170,7 +170,7 @@ async fn a_status_for_an_unknown_order_creates_its_ticket() {
 #[tokio::test]
 async fn a_bump_race_between_two_screens_moves_the_ticket_once() {
     let kds = Kds::start().await;
-    kds.send(OrderCreated, &fixture("01-order-created-single.json")).await;
+    kds.send(OrderCreated, &fixture_json("01-order-created-single.json")).await;
     kds.ticket_when("8120457", "the order opens a ticket", |_| true).await;
     let body = r#"{"from":"new"}"#;
     let (a, b) = tokio::join!(kds.post("/api/tickets/8120457/bump", body), kds.post("/api/tickets/8120457/bump", body));
@@ -199,13 +199,13 @@ async fn the_live_stream_resumes_with_exactly_the_missed_changes() {
     assert_eq!(snapshot.json()["tickets"], json!([]));
     assert_eq!(live.next(wait).await.expect("then health").event, "health");
 
-    kds.send(OrderCreated, &fixture("01-order-created-single.json")).await;
+    kds.send(OrderCreated, &fixture_json("01-order-created-single.json")).await;
     let created = live.next_named("ticket", wait).await.expect("the new ticket is streamed");
     assert_eq!(created.json()["ticket"]["order_id"], "8120457");
     let seen = created.id.clone().expect("ticket events carry their seq as id");
     drop(live);
 
-    kds.send(StatusUpdated, &fixture("02-order-status-ready.json")).await;
+    kds.send(StatusUpdated, &fixture_json("02-order-status-ready.json")).await;
     kds.send(OrderCreated, &batch_with_future_schedule()).await;
     kds.settled().await;
 
@@ -261,7 +261,7 @@ async fn the_app_listener_refuses_foreign_hosts_and_origins() {
 async fn a_scheduled_order_whose_time_has_come_moves_to_new_by_itself() {
     let kds = Kds::start().await;
     // The fixture's scheduled time (2026-06-25 12:30 UTC) is long past.
-    kds.send(OrderCreated, &fixture("04-order-created-batched.json")).await;
+    kds.send(OrderCreated, &fixture_json("04-order-created-batched.json")).await;
     let t = kds.ticket_when("8120611", "the clock rule starts a scheduled order that is due", |t| t["column"] == "new").await;
     assert_eq!(t["status"], "SCHEDULED", "the klikit status is unchanged; only the column moved");
     let events = kds.server.store().ticket_events("8120611").await.unwrap();
@@ -276,7 +276,7 @@ async fn after_a_crash_the_applier_resumes_with_what_was_not_applied() {
     {
         let store = kds::store::Store::open(&dir.path().join(kds::config::DATABASE_FILE), Default::default()).unwrap();
         for (id, name) in [("evt-a", "01-order-created-single.json"), ("evt-b", "02-order-status-ready.json")] {
-            let body = serde_json::to_vec(&fixture(name)).unwrap();
+            let body = serde_json::to_vec(&fixture_json(name)).unwrap();
             store
                 .insert_delivery(kds::store::NewDelivery {
                     event_id: id.into(),

@@ -1,16 +1,92 @@
-//! Shared by the end-to-end tests: a running kds on 127.0.0.1:0, klikit's
-//! side (signed posts), and a screen's side (the API and the live stream).
+//! Shared by the end-to-end tests: a running kds on 127.0.0.1:0 with a temp
+//! data dir, klikit's side (signed posts), and a screen's side (the API and
+//! the live stream). `TestServer` drives the intake; `Kds` the kitchen.
 #![allow(dead_code)]
-
-pub mod sse;
 
 use std::time::{Duration, Instant};
 
 use kds::config::Config;
 use kds::klikit::{EventType, WebhookSecret};
 use kds::server::Server;
-use kds::simulator::{self, Delivery};
+use kds::simulator::{self, Answer, Delivery};
 use serde_json::Value;
+
+pub mod process;
+pub mod sse;
+
+pub const SECRET: &str = "e2e-webhook-secret";
+
+pub struct TestServer {
+    pub server: Server,
+    pub dir: tempfile::TempDir,
+    pub client: reqwest::Client,
+    pub secret: WebhookSecret,
+}
+
+impl TestServer {
+    /// A server with the test secret and default settings.
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server whose config is adjusted by `tweak` first.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        Self::start_in(dir, tweak).await
+    }
+
+    /// A server on an existing data dir (to test restarts).
+    pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config::for_data_dir(dir.path());
+        config.webhook_secret = Some(WebhookSecret::new(SECRET).unwrap());
+        tweak(&mut config);
+        let server = Server::start(config).await.expect("the server starts on port 0");
+        TestServer { server, dir, client: simulator::client(), secret: WebhookSecret::new(SECRET).unwrap() }
+    }
+
+    pub fn intake_url(&self) -> String {
+        format!("http://{}/webhooks/klikit", self.server.intake_addr())
+    }
+
+    pub fn app_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.server.app_addr(), path)
+    }
+
+    /// Signs and posts `body` as klikit would.
+    pub async fn send(&self, event_id: &str, event_type: EventType, body: &[u8]) -> Answer {
+        let d = Delivery { event_id: event_id.into(), event_type, body: body.to_vec() };
+        simulator::post(&self.client, &self.intake_url(), &self.secret, &d).await.expect("the intake answers")
+    }
+
+    /// Stops the server and hands back its data dir.
+    pub async fn stop(self) -> tempfile::TempDir {
+        self.server.shutdown().await;
+        self.dir
+    }
+}
+
+/// A fixture body from `tests/fixtures/`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture exists")
+}
+
+/// Polls `check` until it returns `Some`, or panics after `deadline`.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let until = tokio::time::Instant::now() + deadline;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > until {
+            panic!("timed out after {deadline:?} waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
 
 /// How long a poll waits for the kitchen to catch up before failing.
 pub const DEADLINE: Duration = Duration::from_secs(10);
@@ -22,7 +98,8 @@ pub struct Kds {
     _dir: tempfile::TempDir,
 }
 
-pub fn fixture(name: &str) -> Value {
+/// A fixture as JSON (the engine tests edit bodies before sending).
+pub fn fixture_json(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).expect("fixtures are JSON")
 }
@@ -104,7 +181,7 @@ pub fn with(mut body: Value, status: Option<i64>, updated_at: &str) -> Value {
 /// The batched fixture, with its scheduled order moved two hours into the
 /// future (its own date has passed, so the kitchen would start it at once).
 pub fn batch_with_future_schedule() -> Value {
-    let mut body = fixture("04-order-created-batched.json");
+    let mut body = fixture_json("04-order-created-batched.json");
     let later = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
     body["orders"][1]["scheduled_time"] = later.format(&time::format_description::well_known::Rfc3339).unwrap().into();
     body
