@@ -209,10 +209,12 @@ impl Store {
     /// closes the database. Further calls answer [`StoreError::Closed`].
     pub fn close(&self) {
         drop(self.inner.jobs.lock().unwrap().take());
+        // Readers close first: the last connection to close checkpoints the
+        // WAL and removes it, and a read-only one cannot.
+        self.inner.readers.lock().unwrap().clear();
         if let Some(handle) = self.inner.writer.lock().unwrap().take() {
             let _ = handle.join();
         }
-        self.inner.readers.lock().unwrap().clear();
     }
 
     /// Runs `f` on the writer thread inside the next group transaction and
@@ -258,8 +260,9 @@ impl Store {
                 None => open_reader(&inner.path)?,
             };
             let result = f(&conn);
+            let closed = inner.jobs.lock().unwrap().is_none();
             let mut pool = inner.readers.lock().unwrap();
-            if pool.len() < 8 {
+            if pool.len() < 8 && !closed {
                 pool.push(conn);
             }
             result
@@ -320,6 +323,11 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize) {
                 completions.into_iter().for_each(|c| c(Some(&e)));
             }
         }
+    }
+    // Closing: fold the WAL into the database and empty it, so a clean stop
+    // leaves nothing pending even if a reader was the last to let go.
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "store: final checkpoint failed");
     }
 }
 
