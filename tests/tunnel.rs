@@ -367,7 +367,7 @@ async fn without_cloudflared_kds_serve_reports_not_installed_and_the_intake_stil
 }
 
 #[tokio::test]
-async fn the_server_wires_the_tunnel_into_health() {
+async fn the_server_wires_the_tunnel_into_health_and_the_live_stream() {
     let dir = tempfile::tempdir().unwrap();
     let program = fake(dir.path(), &format!("echo $$ > {}\nNAME=wired-in\n{QUICK_UP}\nexec sleep 600", dir.path().join("pids").display()));
     let t = TestServer::start_with(|c| {
@@ -375,8 +375,15 @@ async fn the_server_wires_the_tunnel_into_health() {
         c.cloudflared = Some(program.clone());
     })
     .await;
+    let mut live = support::sse::SseStream::connect(&t.app_url("/api/live"), &[]).await;
     let h = health_when(&t.client, &t.app_url(""), "connected").await;
     assert_eq!(h["tunnel"], serde_json::json!({"state": "connected", "url": "https://wired-in.trycloudflare.com", "reason": null}));
+    loop {
+        let event = live.next_named("health", WAIT).await.expect("the live stream sends health events as the tunnel changes");
+        if event.json()["tunnel"] == h["tunnel"] {
+            break;
+        }
+    }
     let pid = read_pids(&dir.path().join("pids"))[0];
     t.stop().await;
     assert!(!pid_alive(pid), "shutting the server down stops cloudflared (pid {pid})");
