@@ -128,7 +128,7 @@ async fn a_crash_before_connecting_is_failed_with_its_reason_and_restarts_with_c
     .await;
     let reason = s.reason.unwrap();
     assert!(reason.contains("Invalid tunnel secret") && reason.contains("restarting in"), "the reason quotes cloudflared's error: {reason}");
-    assert!(matches!(next(&mut heard).await, Alert::TunnelDown { .. }), "a tunnel that cannot come up is down");
+    assert!(matches!(heard.recv().await.unwrap(), Alert::TunnelDown { .. }), "a tunnel that cannot come up is down");
 
     let times: Vec<u64> = eventually("seven starts", WAIT, || {
         let t: Vec<u64> = std::fs::read_to_string(&starts).unwrap_or_default().lines().filter_map(|l| l.parse().ok()).collect();
