@@ -1,17 +1,19 @@
-//! The app listener: the board's JSON API, its live stream, and (later) the
-//! board itself. Bound to loopback by default.
+//! The app listener: the board's JSON API, its live stream, the settings the
+//! board changes, and the board itself (`board`: embedded `ui/dist`, served
+//! with a strict Content-Security-Policy). Bound to loopback by default.
 //!
 //! Handlers are thin: they translate HTTP to calls on `store`, `kitchen` and
 //! `intake`, and back. This module never runs SQL itself.
 
+pub mod board;
 mod health;
+mod settings;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
+use axum::middleware::map_response;
 use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Router;
 use tokio::sync::watch;
 
 use crate::alert::Alerts;
@@ -34,6 +36,8 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
-        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
+        .route("/api/settings", get(settings::get_settings).put(settings::put_settings))
+        .fallback(board::serve)
+        .layer(map_response(board::security_headers))
         .with_state(state)
 }
