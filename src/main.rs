@@ -109,6 +109,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { common, webhook_listen, listen, tunnel } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, webhook_listen, listen, tunnel })?;
             let server = kds::server::Server::start(config).await?;
+            // One machine-readable line on stdout, so scripts and tests can find port-0 listeners.
+            println!("kds listening: intake=http://{}/webhooks/klikit app=http://{}/", server.intake_addr(), server.app_addr());
             shutdown_signal().await;
             tracing::info!("shutting down");
             server.shutdown().await;
