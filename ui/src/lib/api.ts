@@ -32,7 +32,8 @@ export interface Ticket {
   channel: string | null;
   order_type: OrderType;
   table_no: string | null;
-  status_code: number;
+  /// The furthest klikit status applied; null before any.
+  status_code: number | null;
   status: string;
   column: Column;
   placed_at: string | null;
@@ -47,6 +48,11 @@ export interface Ticket {
   driver: Driver;
   test: boolean;
   item_count: number;
+  // Added by the engine beyond the first contract:
+  /// Belongs on the board (not done, not an acknowledged cancellation).
+  open: boolean;
+  cancellation_acknowledged: boolean;
+  klikit_updated_at: string | null;
 }
 
 export interface TicketList {
@@ -162,7 +168,7 @@ export function ticketProblems(v: unknown, path = "ticket"): string[] {
   field(v, "channel", nullable(str), path, problems);
   field(v, "order_type", oneOf(ORDER_TYPES), path, problems);
   field(v, "table_no", nullable(str), path, problems);
-  field(v, "status_code", num, path, problems);
+  field(v, "status_code", nullable(num), path, problems);
   field(v, "status", str, path, problems);
   field(v, "column", oneOf(COLUMNS), path, problems);
   field(v, "placed_at", nullable(str), path, problems);
@@ -177,6 +183,9 @@ export function ticketProblems(v: unknown, path = "ticket"): string[] {
   field(v, "driver", oneOf(DRIVERS), path, problems);
   field(v, "test", bool, path, problems);
   field(v, "item_count", num, path, problems);
+  field(v, "open", bool, path, problems);
+  field(v, "cancellation_acknowledged", bool, path, problems);
+  field(v, "klikit_updated_at", nullable(str), path, problems);
   if (Array.isArray(v.lines)) v.lines.forEach((l, i) => checkLine(l, `${path}.lines[${i}]`, problems));
   return problems;
 }

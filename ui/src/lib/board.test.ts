@@ -60,6 +60,13 @@ describe("Board", () => {
     expect(b.current().fresh.size).toBe(0);
   });
 
+  it("drops an acknowledged cancellation even though its column stays cancelled", () => {
+    const b = new Board();
+    b.snapshot({ seq: 1, tickets: [ticket("1", { column: "cancelled", cancelled: true })] }, NOW);
+    b.event({ seq: 2, ticket: ticket("1", { column: "cancelled", cancelled: true, cancellation_acknowledged: true, open: false }) }, NOW);
+    expect(b.current().order, "the engine says it left the board").toEqual([]);
+  });
+
   it("drops tickets that leave the open set and the selection with them", () => {
     const b = new Board();
     b.snapshot({ seq: 1, tickets: [ticket("1"), ticket("2")] }, NOW);

@@ -54,6 +54,12 @@ export interface BoardView {
 
 const OPEN: ReadonlySet<Column> = new Set<Column>(["scheduled", "new", "preparing", "ready", "cancelled"]);
 
+/// Does this ticket belong on the board? The engine says so in `open`; the
+/// column decides for a ticket without it.
+export function isOpen(t: Ticket): boolean {
+  return typeof t.open === "boolean" ? t.open : OPEN.has(t.column) && !t.cancellation_acknowledged;
+}
+
 const time = (iso: string | null): number => (iso ? Date.parse(iso) : NaN);
 
 /// Oldest first; scheduled tickets by their scheduled time. Ties by order id
@@ -98,7 +104,7 @@ export class Board {
   snapshot(list: TicketList, now: number) {
     const before = this.seq === null ? null : new Set(this.tickets.keys());
     this.tickets.clear();
-    for (const t of list.tickets) if (OPEN.has(t.column)) this.tickets.set(t.order_id, t);
+    for (const t of list.tickets) if (isOpen(t)) this.tickets.set(t.order_id, t);
     this.seq = list.seq;
     if (before) {
       for (const t of this.tickets.values()) if (!before.has(t.order_id) && t.column !== "cancelled") this.arrived(t, now);
@@ -125,7 +131,7 @@ export class Board {
   }
 
   private put(t: Ticket) {
-    if (OPEN.has(t.column)) {
+    if (isOpen(t)) {
       this.tickets.set(t.order_id, t);
     } else {
       this.tickets.delete(t.order_id);

@@ -26,6 +26,9 @@ export function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
     driver: null,
     test: false,
     item_count: 2,
+    open: !["done"].includes(over.column ?? "new") && !over.cancellation_acknowledged,
+    cancellation_acknowledged: false,
+    klikit_updated_at: null,
     ...over,
   };
 }
