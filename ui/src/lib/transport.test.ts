@@ -70,6 +70,13 @@ describe("LiveStream", () => {
     stream.stop();
   });
 
+  it("passes the API token to the live stream in the query, since EventSource has no headers", () => {
+    const stream = new LiveStream({ snapshot() {}, ticket() {}, health() {}, state() {} }, () => new FakeSource(""), "/api/live", () => "t o+k");
+    expect(stream.url()).toBe("/api/live?token=t+o%2Bk");
+    stream.lastSeq = 7;
+    expect(stream.url()).toBe("/api/live?since=7&token=t+o%2Bk");
+  });
+
   it("backs off but retries at least every two seconds", () => {
     expect(reconnectDelay(0)).toBe(200);
     expect(reconnectDelay(1)).toBe(400);

@@ -16,8 +16,28 @@ export class ApiError extends Error {
   }
 }
 
+/// The API token, needed when kds listens beyond loopback (KDS_API_TOKEN).
+/// A screen is given it once in the address (`http://host:8787/#token=...`);
+/// it is kept in this browser's local storage and removed from the address.
+let token: string | null | undefined;
+
+export function apiToken(): string | null {
+  if (token !== undefined) return token;
+  token = null;
+  if (typeof location === "undefined" || typeof localStorage === "undefined") return token;
+  const given = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (given) {
+    localStorage.setItem("kds.token", decodeURIComponent(given[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  token = localStorage.getItem("kds.token");
+  return token;
+}
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, headers: { Accept: "application/json" }, cache: "no-store" };
+  const bearer = apiToken();
+  if (bearer) init.headers = { ...init.headers, Authorization: `Bearer ${bearer}` };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers = { ...init.headers, "Content-Type": "application/json" };
@@ -76,6 +96,7 @@ export class LiveStream {
     private readonly handlers: LiveHandlers,
     private readonly open: EventSourceFactory = (url) => new EventSource(url),
     private readonly base = "/api/live",
+    private readonly token: () => string | null = apiToken,
   ) {}
 
   start() {
@@ -93,7 +114,13 @@ export class LiveStream {
 
   /// The URL of the next connection: resume from the last seq when known.
   url(): string {
-    return this.lastSeq === null ? this.base : `${this.base}?since=${this.lastSeq}`;
+    const query = new URLSearchParams();
+    if (this.lastSeq !== null) query.set("since", String(this.lastSeq));
+    const bearer = this.token();
+    // EventSource cannot send headers; the live stream takes the token here.
+    if (bearer) query.set("token", bearer);
+    const q = query.toString();
+    return q ? `${this.base}?${q}` : this.base;
   }
 
   private connect() {
