@@ -64,24 +64,34 @@ try {
     const view = screen.board.current();
     const template = view.columns.flatMap((c) => c.tickets)[0];
     const times = [];
+    const parts = { state: [], render: [], layout: [] };
     for (let i = 0; i < 200; i++) {
       const t = { ...template, order_id: `bench-${i}`, short_id: `Z${i}`, column: "new", placed_at: new Date().toISOString() };
       const t0 = performance.now();
       screen.board.event({ seq: (view.seq ?? 0) + 1e9 + i, ticket: t }, Date.now());
+      const t1 = performance.now();
       window.kdsFlush();
+      const t2 = performance.now();
       void document.body.offsetHeight; // force style + layout
-      times.push(performance.now() - t0);
+      const t3 = performance.now();
+      times.push(t3 - t0);
+      parts.state.push(t1 - t0);
+      parts.render.push(t2 - t1);
+      parts.layout.push(t3 - t2);
       screen.board.answer({ ...t, column: "done", updated_at: new Date(Date.now() + 1000).toISOString() }); // remove again
       window.kdsFlush();
     }
-    return times;
+    return { times, parts };
   });
-  console.log(`one ticket added at 300 tickets (state + render + layout, in page): ${fmt(synthetic)}`);
+  console.log(`one ticket added at 300 tickets (state + render + layout, in page): ${fmt(synthetic.times)}`);
+  for (const [k, v] of Object.entries(synthetic.parts)) console.log(`    of which ${k}: ${fmt(v)}`);
 
   // (b) real deliveries at 300 tickets: main-thread time per update
   const cdp = await chrome.context.newCDPSession(page);
   await cdp.send("Performance.enable");
   const busy = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value * 1000;
+  await page.evaluate(() => window.kds.board.touched()); // no flashing cards: the steady state
+  await page.waitForTimeout(500);
   const idle = [];
   for (let i = 0; i < 5; i++) {
     const b0 = await busy();

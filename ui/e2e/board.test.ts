@@ -133,15 +133,19 @@ describe("the board against the real kds", () => {
     const id = body.orders[0].id;
     await kds.send(CREATED, body);
     await waitColumn(id, "new");
-    await card(id).scrollIntoViewIfNeeded();
-    const from = (await card(id).boundingBox())!;
+    const handle = card(id).locator(".card-head");
+    await handle.scrollIntoViewIfNeeded();
+    const from = (await handle.boundingBox())!;
     const to = (await page.getByTestId("column-ready").boundingBox())!;
-    await page.mouse.move(from.x + 40, from.y + 20);
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
     await page.mouse.down();
-    await page.mouse.move(from.x + 80, from.y + 40, { steps: 4 });
+    await page.mouse.move(from.x + from.width / 2 + 40, from.y + from.height / 2 + 20, { steps: 4 });
     await page.mouse.move(to.x + to.width / 2, to.y + 200, { steps: 8 });
     await page.mouse.up();
-    await waitColumn(id, "ready");
+    await waitColumn(id, "ready").catch(async (e) => {
+      console.log("drag debug", from, to, await page.locator(`[data-order-id="${id}"]`).getAttribute("data-column").catch(() => "gone"), (await kds.api(`/api/tickets/${id}`)).body?.column);
+      throw e;
+    });
   });
 
   it("moves a card when klikit reports a new status", async () => {
