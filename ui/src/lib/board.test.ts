@@ -122,6 +122,19 @@ describe("Board", () => {
     expect(b.current().undo).toBeNull();
   });
 
+  it("keeps the arrays of columns that did not change, and re-sorts those that did", () => {
+    const b = new Board();
+    b.snapshot({ seq: 1, tickets: [ticket("1"), ticket("2", { column: "ready" })] }, NOW);
+    const before = b.current().columns;
+    b.event({ seq: 2, ticket: ticket("3", { column: "new", placed_at: "2026-06-25T08:00:00Z" }) }, NOW);
+    const after = b.current().columns;
+    expect(after[3], "Ready did not change, so it is the same object").toBe(before[3]);
+    expect(after[1].tickets.map((t) => t.order_id), "New was re-sorted with the older order first").toEqual(["3", "1"]);
+    b.event({ seq: 3, ticket: ticket("3", { column: "ready", placed_at: "2026-06-25T08:00:00Z" }) }, NOW);
+    expect(b.current().columns[1].tickets.map((t) => t.order_id), "a ticket leaves its old column").toEqual(["1"]);
+    expect(b.current().columns[3].tickets.map((t) => t.order_id)).toEqual(["3", "2"]);
+  });
+
   it("notifies subscribers with a new view object on every change", () => {
     const b = new Board();
     const seen: unknown[] = [];

@@ -88,6 +88,11 @@ export class Board {
   private fresh = new Map<string, number>(); // order id -> flash ends at
   private undo: Undo | null = null;
   private listeners = new Set<(v: BoardView) => void>();
+  /// Columns whose tickets changed since the last view; the others keep
+  /// their (sorted) arrays, so an update costs one column's sort and the
+  /// components see unchanged columns as unchanged.
+  private dirty = new Set<BoardColumn>(["scheduled", "new", "preparing", "ready", "cancelled"]);
+  private built = new Map<BoardColumn, ColumnView>();
   private view: BoardView;
   private onNew: (t: Ticket) => void;
 
@@ -104,6 +109,7 @@ export class Board {
   snapshot(list: TicketList, now: number) {
     const before = this.seq === null ? null : new Set(this.tickets.keys());
     this.tickets.clear();
+    for (const c of [...BOARD_COLUMNS, "cancelled" as const]) this.dirty.add(c);
     for (const t of list.tickets) if (isOpen(t)) this.tickets.set(t.order_id, t);
     this.seq = list.seq;
     if (before) {
@@ -131,6 +137,9 @@ export class Board {
   }
 
   private put(t: Ticket) {
+    const old = this.tickets.get(t.order_id);
+    if (old) this.dirty.add(old.column as BoardColumn);
+    if (isOpen(t)) this.dirty.add(t.column as BoardColumn);
     if (isOpen(t)) {
       this.tickets.set(t.order_id, t);
     } else {
@@ -240,22 +249,23 @@ export class Board {
   }
 
   private build(): BoardView {
-    const by = new Map<BoardColumn, Ticket[]>();
-    for (const t of this.tickets.values()) {
-      const key = t.column as BoardColumn;
-      let list = by.get(key);
-      if (!list) by.set(key, (list = []));
-      list.push(t);
+    if (this.dirty.size > 0) {
+      const by = new Map<BoardColumn, Ticket[]>();
+      for (const key of this.dirty) by.set(key, []);
+      for (const t of this.tickets.values()) by.get(t.column as BoardColumn)?.push(t);
+      for (const [key, tickets] of by) this.built.set(key, { key, title: COLUMN_TITLES[key], tickets: tickets.sort(compareTickets) });
+      this.dirty.clear();
     }
+    const cancelled = this.built.get("cancelled")?.tickets.length ?? 0;
     const keys: BoardColumn[] = [...BOARD_COLUMNS];
-    if (by.get("cancelled")?.length) keys.push("cancelled");
-    const columns = keys.map((key) => ({ key, title: COLUMN_TITLES[key], tickets: (by.get(key) ?? []).sort(compareTickets) }));
+    if (cancelled) keys.push("cancelled");
+    const columns = keys.map((key) => this.built.get(key) ?? { key, title: COLUMN_TITLES[key], tickets: [] });
     const order = columns.flatMap((c) => c.tickets.map((t) => t.order_id));
     return {
       seq: this.seq,
       columns,
       order,
-      count: this.tickets.size - (by.get("cancelled")?.length ?? 0),
+      count: this.tickets.size - cancelled,
       selected: this.selected,
       fresh: new Set(this.fresh.keys()),
       undo: this.undo,
