@@ -51,19 +51,23 @@ impl Applier {
     /// Runs until `shutdown` turns true.
     pub fn spawn(self, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
         tokio::spawn(async move {
+            let mut next_tick = tokio::time::Instant::now();
             loop {
                 if let Err(e) = self.drain().await {
                     tracing::error!(error = %e, "applier: storage error; retrying");
                     tokio::time::sleep(RETRY).await;
                 }
-                let now = OffsetDateTime::now_utc();
-                let kitchen = self.kitchen.clone();
-                if let Err(e) = self.store.tick_tickets(now, move |r| kitchen.tick(r, now)).await {
-                    tracing::error!(error = %e, "applier: clock rules failed");
+                if tokio::time::Instant::now() >= next_tick {
+                    let now = OffsetDateTime::now_utc();
+                    let kitchen = self.kitchen.clone();
+                    if let Err(e) = self.store.tick_tickets(now, move |r| kitchen.tick(r, now)).await {
+                        tracing::error!(error = %e, "applier: clock rules failed");
+                    }
+                    next_tick = tokio::time::Instant::now() + TICK;
                 }
                 tokio::select! {
                     _ = self.wake.notified() => {}
-                    _ = tokio::time::sleep(TICK) => {}
+                    _ = tokio::time::sleep_until(next_tick) => {}
                     _ = crate::server::stopped(&mut shutdown) => break,
                 }
             }

@@ -150,6 +150,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// Committed ticket changes, in `seq` order (see `tickets`).
     changes: tokio::sync::broadcast::Sender<TicketChange>,
+    /// Set by `close`: readers coming back from a query are dropped, not pooled.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -196,6 +198,7 @@ impl Store {
                 writer: Mutex::new(Some(writer)),
                 readers: Mutex::new(Vec::new()),
                 changes: tokio::sync::broadcast::channel(tickets::CHANGE_CHANNEL_CAPACITY).0,
+                closed: Default::default(),
             }),
         })
     }
@@ -208,11 +211,17 @@ impl Store {
     /// Stops accepting writes, lets the writer finish what is queued, and
     /// closes the database. Further calls answer [`StoreError::Closed`].
     pub fn close(&self) {
+        // Readers first: a read-only connection cannot checkpoint, so the
+        // writer must be the last connection to close.
+        {
+            let mut readers = self.inner.readers.lock().unwrap();
+            self.inner.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+            readers.clear();
+        }
         drop(self.inner.jobs.lock().unwrap().take());
         if let Some(handle) = self.inner.writer.lock().unwrap().take() {
             let _ = handle.join();
         }
-        self.inner.readers.lock().unwrap().clear();
     }
 
     /// Runs `f` on the writer thread inside the next group transaction and
@@ -259,7 +268,7 @@ impl Store {
             };
             let result = f(&conn);
             let mut pool = inner.readers.lock().unwrap();
-            if pool.len() < 8 {
+            if pool.len() < 8 && !inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
                 pool.push(conn);
             }
             result
@@ -320,6 +329,11 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize) {
                 completions.into_iter().for_each(|c| c(Some(&e)));
             }
         }
+    }
+    // Every sender is gone: fold the WAL into the database before closing, so a
+    // clean stop leaves a self-contained file.
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "store: final checkpoint failed (the WAL stays; nothing is lost)");
     }
 }
 
