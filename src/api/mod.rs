@@ -1,5 +1,6 @@
-//! The app listener: the board's JSON API, its live stream, and (later) the
-//! board itself. Bound to loopback by default.
+//! The app listener: the board's JSON API, its live stream, the settings the
+//! board changes, and the board itself (`board`: embedded `ui/dist`, served
+//! with a strict Content-Security-Policy). Bound to loopback by default.
 //!
 //! Handlers are thin: they translate HTTP to calls on `store`, `kitchen` and
 //! `intake`, and back. This module never runs SQL itself. Errors leave as
@@ -9,16 +10,19 @@
 //! Every request passes [`guard`] first: `Host` and `Origin` checks against
 //! DNS rebinding, and a bearer token on `/api/` when bound beyond loopback.
 
+pub mod board;
 mod guard;
 mod health;
 mod live;
 mod selftest;
+mod settings;
 mod tickets;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -55,14 +59,18 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
         .route("/api/selftest", post(selftest::selftest))
+        .route("/api/settings", get(settings::get_settings).put(settings::put_settings))
         .route("/api/tickets", get(tickets::open))
         .route("/api/tickets/{order_id}", get(tickets::one))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
         .route("/api/done", get(tickets::done))
         .route("/api/deliveries", get(tickets::deliveries))
         .route("/api/live", get(live::live))
-        .fallback(|| async { ApiError::NotFound("not found") })
+        // Board files for GET outside /api/, a JSON 404 for everything else.
+        .fallback(board::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        // Outermost, so refusals from the guard carry the policy too.
+        .layer(map_response(board::security_headers))
         .with_state(state)
 }
 
