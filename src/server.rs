@@ -9,6 +9,9 @@
 //! `intake`. On shutdown the listeners stop accepting, in-flight requests
 //! finish (bounded by [`DRAIN_TIMEOUT`]), and the store is closed after the
 //! writer has committed what was queued.
+//!
+//! It also starts the applier (deliveries → tickets), which the intake wakes
+//! after each commit.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,9 +28,13 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::alert::Alerts;
+use crate::applier::Applier;
+use crate::kitchen::Kitchen;
+use crate::klikit::StatusTable;
 use crate::config::Config;
 use crate::intake::{self, Intake};
 use crate::store::{Store, StoreError};
+use crate::tunnel::{Tunnel, TunnelOptions, TunnelStatus};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,6 +55,7 @@ pub struct Server {
     store: Store,
     intake: Intake,
     alerts: Alerts,
+    tunnel: Tunnel,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -74,20 +82,32 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");
+        // The tunnel points at the intake listener's bound address, never the app's.
+        let tunnel = Tunnel::start(TunnelOptions::from_config(&config, intake_addr), alerts.clone());
+        if !app_addr.ip().is_loopback() && config.api_token.is_none() {
+            tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
+        }
+        let kitchen = Arc::new(Kitchen::new(StatusTable::with_overrides(&config.status_names)));
+        let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
 
         let app_state = crate::api::AppState {
             store: store.clone(),
             intake: intake.clone(),
             config: config.clone(),
             alerts: alerts.clone(),
+            kitchen,
+            app_addr,
+            intake_addr,
             shutdown: shutdown_rx.clone(),
+            tunnel: tunnel.status(),
         };
         let tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
+            applier_task,
         ];
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
-        Ok(Server { intake_addr, app_addr, store, intake, alerts, shutdown, tasks })
+        Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks })
     }
 
     /// The intake listener's bound address.
@@ -116,8 +136,15 @@ impl Server {
         &self.alerts
     }
 
-    /// Stops accepting, lets in-flight requests finish, and closes the store.
+    /// The tunnel's status, and changes to it.
+    pub fn tunnel(&self) -> watch::Receiver<TunnelStatus> {
+        self.tunnel.status()
+    }
+
+    /// Stops the tunnel, stops accepting, lets in-flight requests finish,
+    /// and closes the store.
     pub async fn shutdown(self) {
+        self.tunnel.stop().await;
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;

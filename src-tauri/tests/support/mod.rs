@@ -56,6 +56,7 @@ impl Bus {
             .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
             .arg(format!("--address=unix:path={}", dir.join("bus").display()))
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("dbus-daemon runs (apt package dbus; .ci/run installs it)");
         let address = first_line(&mut daemon, "dbus-daemon");

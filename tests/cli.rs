@@ -1,0 +1,101 @@
+//! The `kds` binary as a user meets it: startup errors are one clear line and
+//! a non-zero exit, SIGTERM shuts down cleanly, `kds send` posts fixtures.
+
+mod support;
+
+use std::process::Command;
+
+use support::process::{kds_bin, serve};
+
+fn run_serve(data_dir: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    Command::new(kds_bin())
+        .args(["serve", "--data-dir"])
+        .arg(data_dir)
+        .args(extra)
+        .env("KLIKIT_WEBHOOK_SECRET", "s")
+        .output()
+        .expect("kds runs")
+}
+
+fn assert_one_line_error(out: &std::process::Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a startup failure must exit non-zero");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("kds: error:")).collect();
+    assert_eq!(errors.len(), 1, "exactly one error line, got stderr:\n{stderr}");
+    assert!(errors[0].contains(needle), "the error names the cause ({needle}): {}", errors[0]);
+    assert!(!stderr.contains("panicked"), "it must never panic:\n{stderr}");
+}
+
+#[test]
+fn a_taken_port_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = run_serve(dir.path(), &["--webhook-listen", &addr, "--listen", "127.0.0.1:0"]);
+    assert_one_line_error(&out, &format!("cannot listen on {addr}"));
+}
+
+#[test]
+fn an_unwritable_data_dir_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let out = run_serve(&file.join("data"), &["--webhook-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0"]);
+    assert_one_line_error(&out, "cannot use data dir");
+}
+
+#[test]
+fn a_corrupt_database_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kds.sqlite"), vec![0x5a; 16384]).unwrap();
+    let out = run_serve(dir.path(), &["--webhook-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0"]);
+    assert_one_line_error(&out, "corrupt");
+}
+
+#[test]
+fn sigterm_shuts_down_cleanly_and_closes_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let kds = serve(dir.path(), "s", &[]);
+    let status = kds.terminate();
+    assert!(status.success(), "SIGTERM is a clean exit: {status:?}");
+    let wal = dir.path().join("kds.sqlite-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "a closed database leaves no pending WAL");
+}
+
+#[test]
+fn kds_send_posts_each_fixture_then_gets_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let kds = serve(dir.path(), "send-secret", &[]);
+    for (file, ty) in [
+        ("01-order-created-single.json", "klikit.order.created.v2"),
+        ("02-order-status-ready.json", "klikit.order.status.updated"),
+        ("03-order-cart-updated.json", "klikit.order.cart.updated"),
+        ("04-order-created-batched.json", "klikit.order.created.v2"),
+        ("05-order-status-cancelled.json", "klikit.order.status.updated"),
+    ] {
+        let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+        let send = |id: &str| {
+            Command::new(kds_bin())
+                .args(["send", "--event-type", ty, "--event-id", id, "--url", &kds.intake_url, &path])
+                .env("KLIKIT_WEBHOOK_SECRET", "send-secret")
+                .env("KDS_DATA_DIR", dir.path())
+                .output()
+                .unwrap()
+        };
+        let first = send(file);
+        let out = String::from_utf8_lossy(&first.stdout);
+        assert!(first.status.success() && out.contains(r#"200 {"status":"received"}"#), "{file}: first send is received, got {out}");
+        let second = send(file);
+        let out = String::from_utf8_lossy(&second.stdout);
+        assert!(out.contains("duplicate-ignored"), "{file}: the same event id again is a duplicate, got {out}");
+    }
+    let wrong = Command::new(kds_bin())
+        .args(["send", "--event-type", "klikit.order.created.v2", "--url", &kds.intake_url])
+        .arg(format!("{}/tests/fixtures/01-order-created-single.json", env!("CARGO_MANIFEST_DIR")))
+        .env("KLIKIT_WEBHOOK_SECRET", "not-the-server-secret")
+        .env("KDS_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success(), "a 401 makes kds send exit non-zero");
+    assert!(String::from_utf8_lossy(&wrong.stdout).starts_with("401"), "and prints the answer");
+}
