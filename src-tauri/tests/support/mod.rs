@@ -34,11 +34,14 @@ fn first_line(child: &mut Child, what: &str) -> String {
     line.trim().to_string()
 }
 
-/// A child process killed when dropped.
+/// A child process killed, with everything it started, when dropped.
 pub struct Guard(pub Child);
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        for p in descendants(self.0.id()) {
+            unsafe { libc::kill(p.pid as i32, libc::SIGKILL) };
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -279,12 +282,8 @@ impl App {
 
 impl Drop for App {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            for pid in descendants(child.id()) {
-                unsafe { libc::kill(pid.pid as i32, libc::SIGKILL) };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(child) = self.child.take() {
+            drop(Guard(child));
         }
     }
 }
