@@ -107,3 +107,24 @@ fn quitting_shuts_the_core_down_and_leaves_no_child_process() {
         assert!(TcpListener::bind(("127.0.0.1", port)).is_ok(), "port {port} is free again once the app has quit");
     }
 }
+
+#[test]
+#[ignore = "needs Xvfb, dbus-daemon and WebKitWebDriver: run by scripts/test-desktop"]
+fn closing_the_window_quits_and_shuts_the_core_down() {
+    let desk = Desk::new();
+    let mut app = desk.launch("app");
+    app.wait_log("window opened on the board", START);
+    let children = wait_for(START, "WebKit's web process to start under the app", || {
+        let found = descendants(app.pid());
+        found.iter().any(|p| p.name.starts_with("WebKitWebProces")).then_some(found)
+    });
+    // The window may not be mapped yet: ask until it has been found.
+    wait_for(START, "the window titled kds to be asked to close", || (support::close_windows(&desk.display.name, "kds") > 0).then_some(()));
+    let status = app.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "closing the window quits: {status:?}\n{}", app.log_text());
+    let log = app.log_text();
+    assert!(log.contains("quitting: shutting the core down") && log.contains("kds stopped"), "closing the window shuts the core down:\n{log}");
+    for child in &children {
+        wait_for(Duration::from_secs(10), &format!("{child:?} to exit after the app"), || (!alive(child)).then_some(()));
+    }
+}

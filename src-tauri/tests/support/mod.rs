@@ -477,3 +477,50 @@ pub fn output_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Asks every top-level window titled `title` on `display` to close, the way
+/// a window manager's close button does (a `WM_DELETE_WINDOW` message).
+/// Returns how many windows were asked.
+pub fn close_windows(display: &str, title: &str) -> usize {
+    use std::ffi::{CStr, CString};
+    use x11_dl::xlib;
+    let x = xlib::Xlib::open().expect("libX11 loads (a GTK dependency)");
+    let name = CString::new(display).unwrap();
+    unsafe {
+        let dpy = (x.XOpenDisplay)(name.as_ptr());
+        assert!(!dpy.is_null(), "X display {display} opens");
+        let protocols = (x.XInternAtom)(dpy, c"WM_PROTOCOLS".as_ptr(), xlib::False);
+        let delete = (x.XInternAtom)(dpy, c"WM_DELETE_WINDOW".as_ptr(), xlib::False);
+        let root = (x.XDefaultRootWindow)(dpy);
+        let (mut root_out, mut parent, mut children, mut count) = (0, 0, std::ptr::null_mut(), 0);
+        (x.XQueryTree)(dpy, root, &mut root_out, &mut parent, &mut children, &mut count);
+        let mut asked = 0;
+        for i in 0..count as usize {
+            let window = *children.add(i);
+            let mut fetched: *mut std::os::raw::c_char = std::ptr::null_mut();
+            if (x.XFetchName)(dpy, window, &mut fetched) == 0 || fetched.is_null() {
+                continue;
+            }
+            let matches = CStr::from_ptr(fetched).to_string_lossy() == title;
+            (x.XFree)(fetched.cast());
+            if !matches {
+                continue;
+            }
+            let mut event: xlib::XEvent = std::mem::zeroed();
+            event.client_message.type_ = xlib::ClientMessage;
+            event.client_message.window = window;
+            event.client_message.message_type = protocols;
+            event.client_message.format = 32;
+            event.client_message.data.set_long(0, delete as std::os::raw::c_long);
+            event.client_message.data.set_long(1, xlib::CurrentTime as std::os::raw::c_long);
+            (x.XSendEvent)(dpy, window, xlib::False, xlib::NoEventMask, &mut event);
+            asked += 1;
+        }
+        if !children.is_null() {
+            (x.XFree)(children.cast());
+        }
+        (x.XFlush)(dpy);
+        (x.XCloseDisplay)(dpy);
+        asked
+    }
+}
