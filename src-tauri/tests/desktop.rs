@@ -96,13 +96,7 @@ fn quitting_shuts_the_core_down_and_leaves_no_child_process() {
     });
 
     app.signal(libc::SIGTERM);
-    let status = app.wait_exit(Duration::from_secs(30));
-    assert!(status.success(), "SIGTERM quits like the tray's Quit: {status:?}\n{}", app.log_text());
-    let log = app.log_text();
-    assert!(log.contains("quitting: shutting the core down") && log.contains("kds stopped"), "the core is shut down cleanly:\n{log}");
-    for child in &children {
-        wait_for(Duration::from_secs(10), &format!("{child:?} to exit after the app"), || (!alive(child)).then_some(()));
-    }
+    assert_quit_cleanly(&mut app, &children, "SIGTERM quits like the tray's Quit");
     for port in [desk.listen, desk.webhook_listen] {
         assert!(TcpListener::bind(("127.0.0.1", port)).is_ok(), "port {port} is free again once the app has quit");
     }
@@ -120,11 +114,17 @@ fn closing_the_window_quits_and_shuts_the_core_down() {
     });
     // The window may not be mapped yet: ask until it has been found.
     wait_for(START, "the window titled kds to be asked to close", || (support::close_windows(&desk.display.name, "kds") > 0).then_some(()));
+    assert_quit_cleanly(&mut app, &children, "closing the window quits");
+}
+
+/// The app exits successfully after shutting the core down, and every
+/// process it started is gone.
+fn assert_quit_cleanly(app: &mut support::App, children: &[support::Process], how: &str) {
     let status = app.wait_exit(Duration::from_secs(30));
-    assert!(status.success(), "closing the window quits: {status:?}\n{}", app.log_text());
+    assert!(status.success(), "{how}: {status:?}\n{}", app.log_text());
     let log = app.log_text();
-    assert!(log.contains("quitting: shutting the core down") && log.contains("kds stopped"), "closing the window shuts the core down:\n{log}");
-    for child in &children {
+    assert!(log.contains("quitting: shutting the core down") && log.contains("kds stopped"), "{how}, shutting the core down cleanly:\n{log}");
+    for child in children {
         wait_for(Duration::from_secs(10), &format!("{child:?} to exit after the app"), || (!alive(child)).then_some(()));
     }
 }
