@@ -76,6 +76,9 @@ pub fn run() -> i32 {
             let server = tauri::async_runtime::block_on(Server::start(config))?;
             let url = format!("http://{}/", server.app_addr());
             let alerts = server.alerts().subscribe();
+            // The tunnel may have gone down before this subscription: start
+            // from its current state.
+            let early = kds::tunnel::alert_for(&kds::tunnel::TunnelStatus::off(), &server.tunnel().borrow());
             app.manage(Core(Mutex::new(Some(server))));
             WebviewWindowBuilder::new(app, MAIN, WebviewUrl::External(url.parse()?))
                 .title("kds")
@@ -96,7 +99,7 @@ pub fn run() -> i32 {
             let notifier = notice::Notifier::default();
             let handle = app.handle().clone();
             notifier.on_click(move || focus(&handle));
-            tauri::async_runtime::spawn(relay_alerts(app.handle().clone(), alerts, notifier));
+            tauri::async_runtime::spawn(relay_alerts(app.handle().clone(), early, alerts, notifier));
             tauri::async_runtime::spawn(quit_on_signal(app.handle().clone()));
             let handle = app.handle().clone();
             tauri::async_runtime::spawn_blocking(move || {
@@ -136,25 +139,34 @@ fn shut_down(app: &AppHandle) {
     }
 }
 
-/// Turns alerts into notifications and tray states.
-async fn relay_alerts(app: AppHandle, mut alerts: tokio::sync::broadcast::Receiver<Alert>, notifier: notice::Notifier) {
+/// Turns alerts into notifications and tray states. Every order alert is
+/// notified; an outage only when it changes the condition (once, not again
+/// for each repeat).
+async fn relay_alerts(app: AppHandle, early: Option<Alert>, mut alerts: tokio::sync::broadcast::Receiver<Alert>, notifier: notice::Notifier) {
     let mut condition = Condition::default();
+    let mut early = early;
     loop {
-        let alert = match alerts.recv().await {
-            Ok(alert) => alert,
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "alerts came faster than notifications could be shown; some were skipped");
-                continue;
-            }
-            Err(RecvError::Closed) => return,
+        let alert = match early.take() {
+            Some(alert) => alert,
+            None => match alerts.recv().await {
+                Ok(alert) => alert,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "alerts came faster than notifications could be shown; some were skipped");
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            },
         };
-        if condition.apply(&alert) {
+        let changed = condition.apply(&alert);
+        if changed {
             if let Some(tray) = tray::get(&app) {
                 tray.show(&condition);
             }
         }
-        let notifier = notifier.clone();
-        let _ = tokio::task::spawn_blocking(move || notifier.show(&alert)).await;
+        if changed || matches!(alert, Alert::NewOrder(_) | Alert::Cancelled(_)) {
+            let notifier = notifier.clone();
+            let _ = tokio::task::spawn_blocking(move || notifier.show(&alert)).await;
+        }
     }
 }
 

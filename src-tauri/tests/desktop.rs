@@ -17,7 +17,9 @@ const START: Duration = Duration::from_secs(90);
 #[test]
 #[ignore = "needs Xvfb, dbus-daemon and WebKitWebDriver: run by scripts/test-desktop"]
 fn a_new_order_is_notified_and_shown_in_the_window() {
-    let desk = Desk::new();
+    let mut desk = Desk::new();
+    // A quick tunnel with no cloudflared installed: the tunnel is down from the start.
+    desk.extra_env = vec![("KDS_TUNNEL".into(), "quick".into()), ("KDS_CLOUDFLARED".into(), "/nonexistent/cloudflared".into())];
     let driver = Driver::start(&desk);
     let session = driver.session();
     let app_url = desk.app_url();
@@ -35,6 +37,11 @@ fn a_new_order_is_notified_and_shown_in_the_window() {
     });
     assert_eq!(shown.summary, "New order #K7X2 · Warung Sambal Ijo", "title: short id and brand");
     assert!(shown.body.contains("item") && shown.body.contains("delivery"), "body: item count and order type: {}", shown.body);
+
+    let down = wait_for(Duration::from_secs(30), "a Notify call saying the tunnel is down", || {
+        desk.notifications.shown().into_iter().find(|n| n.summary.starts_with("Tunnel down"))
+    });
+    assert_eq!(desk.notifications.shown().iter().filter(|n| n.summary.starts_with("Tunnel down")).count(), 1, "an outage is notified once: {down:?}");
 
     wait_for(Duration::from_secs(30), "the board in the window to show ticket K7X2", || {
         driver.execute(&session, "return document.body ? document.body.innerText : ''").as_str().filter(|t| t.contains("K7X2")).map(|_| ())
