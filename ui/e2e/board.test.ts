@@ -113,7 +113,10 @@ describe("the board against the real kds", () => {
     const id = body.orders[0].id;
     await kds.send(CREATED, body);
     await waitColumn(id, "new");
-    const position = (await card(id).locator(".position").innerText()).trim();
+    // textContent, not innerText: innerText needs layout, and a card that has
+    // just arrived may not have been laid out yet (content-visibility).
+    const position = ((await card(id).locator(".position").textContent()) ?? "").trim();
+    expect(position, "every card shows its keyboard number").toMatch(/^[1-9][0-9]*$/);
     await page.keyboard.press("Escape");
     await page.keyboard.type(position);
     await expect.poll(() => card(id).getAttribute("class")).toContain("selected");

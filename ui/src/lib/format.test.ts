@@ -9,6 +9,7 @@ describe("timer", () => {
     expect(elapsed(placed, at("09:04:07"))).toBe("4:07");
     expect(elapsed(placed, at("10:02:33"))).toBe("1:02:33");
     expect(elapsed(placed, at("09:00:00"))).toBe("0:00");
+    expect(elapsed("2026-06-22T06:00:00Z", at("09:00:00")), "days-old orders read in days, not as 75 hours").toBe("3 d 3 h");
     expect(elapsed("2026-06-25T10:00:00Z", at("09:48:30")), "a scheduled time reads as a countdown").toBe("in 12 min");
     expect(elapsed(null, at("09:00:00"))).toBe("");
     expect(elapsed("not a time", at("09:00:00"))).toBe("");

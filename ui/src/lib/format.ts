@@ -5,7 +5,8 @@ import type { Line, Modifier, Ticket } from "./api";
 
 export type AgeLevel = "ok" | "warn" | "late";
 
-/// "4:07", "1:02:33"; a time in the future reads "in 12 min".
+/// "4:07", "1:02:33"; past a day "2 d 3 h" (a stale order should not read as
+/// a stopwatch); a time in the future reads "in 12 min".
 export function elapsed(fromIso: string | null, now: number): string {
   if (!fromIso) return "";
   const from = Date.parse(fromIso);
@@ -18,6 +19,7 @@ export function elapsed(fromIso: string | null, now: number): string {
   const h = Math.floor(secs / 3600);
   const m = Math.floor((secs % 3600) / 60);
   const s = secs % 60;
+  if (h >= 24) return `${Math.floor(h / 24)} d ${h % 24} h`;
   const pad = (n: number) => String(n).padStart(2, "0");
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
 }
