@@ -94,7 +94,7 @@ pub struct LoadPlan {
 }
 
 /// What a load run measured.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LoadReport {
     pub sent: usize,
     pub received: usize,
