@@ -8,7 +8,9 @@
 //! | [`klikit`] | the wire format: envelope, order record, status codes, signature check | I/O |
 //! | [`store`] | SQLite: schema, migrations, the writer thread, every SQL statement | business rules |
 //! | [`intake`] | the webhook listener: headers, body limit, verify, commit, answer | apply orders |
+//! | [`kitchen`] | tickets, columns, bump/recall rules, cart diffs (pure: time is passed in) | I/O |
 //! | [`api`] | the app listener: JSON API, live stream, the board | SQL |
+//! | [`applier`] | taking stored deliveries in order and applying them through `kitchen`, exactly once | answer HTTP |
 //! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
 //! | [`server`] | starting and stopping all of the above | business rules |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
@@ -16,12 +18,15 @@
 //!
 //! The data flow: klikit → (cloudflared) → [`intake`] verifies the HMAC over
 //! the raw bytes → [`store`] commits the delivery (group commit,
-//! `synchronous=FULL`) → 2xx. Then the applier turns deliveries into tickets.
+//! `synchronous=FULL`) → 2xx. Then the [`applier`] turns deliveries into
+//! tickets by the [`kitchen`] rules, and [`api`]'s live stream shows them.
 
 pub mod alert;
 pub mod api;
+pub mod applier;
 pub mod config;
 pub mod intake;
+pub mod kitchen;
 pub mod klikit;
 pub mod server;
 pub mod simulator;

@@ -109,9 +109,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { common, webhook_listen, listen, tunnel } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, webhook_listen, listen, tunnel })?;
             let server = kds::server::Server::start(config).await?;
+            // Handlers first: a SIGTERM right after the line below must still be a clean stop.
+            let stop = shutdown_signal();
             // One machine-readable line on stdout, so scripts and tests can find port-0 listeners.
             println!("kds listening: intake=http://{}/webhooks/klikit app=http://{}/", server.intake_addr(), server.app_addr());
-            shutdown_signal().await;
+            stop.await;
             tracing::info!("shutting down");
             server.shutdown().await;
             Ok(ExitCode::SUCCESS)
@@ -147,11 +149,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGINT and SIGTERM handlers now; the future resolves on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).expect("installing a SIGTERM handler works on Unix");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    let mut int = signal(SignalKind::interrupt()).expect("installing a SIGINT handler works on Unix");
+    async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
     }
 }

@@ -9,6 +9,9 @@
 //! `intake`. On shutdown the listeners stop accepting, in-flight requests
 //! finish (bounded by [`DRAIN_TIMEOUT`]), and the store is closed after the
 //! writer has committed what was queued.
+//!
+//! It also starts the applier (deliveries → tickets), which the intake wakes
+//! after each commit.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +28,9 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::alert::Alerts;
+use crate::applier::Applier;
+use crate::kitchen::Kitchen;
+use crate::klikit::StatusTable;
 use crate::config::Config;
 use crate::intake::{self, Intake};
 use crate::store::{Store, StoreError};
@@ -74,17 +80,26 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");
+        if !app_addr.ip().is_loopback() && config.api_token.is_none() {
+            tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
+        }
+        let kitchen = Arc::new(Kitchen::new(StatusTable::with_overrides(&config.status_names)));
+        let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
 
         let app_state = crate::api::AppState {
             store: store.clone(),
             intake: intake.clone(),
             config: config.clone(),
             alerts: alerts.clone(),
+            kitchen,
+            app_addr,
+            intake_addr,
             shutdown: shutdown_rx.clone(),
         };
         let tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
+            applier_task,
         ];
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
         Ok(Server { intake_addr, app_addr, store, intake, alerts, shutdown, tasks })

@@ -1,36 +1,47 @@
 //! `GET /api/health`: is the receiver able to take deliveries, and is the
-//! kitchen keeping up?
+//! kitchen keeping up? The same body goes out as the live stream's `health`
+//! event.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use super::AppState;
+use crate::store::StoreError;
 
 pub async fn health(State(state): State<AppState>) -> Response {
-    let stats = state.intake.stats();
-    match state.store.inbox_counts().await {
-        Ok(counts) => Json(json!({
-            "intake": {
-                "secret_configured": state.intake.secret_configured(),
-                "received": stats.received,
-                "duplicates": stats.duplicates,
-                "invalid_signature": stats.invalid_signature,
-                "unprocessable": stats.unprocessable,
-                "store_unavailable": stats.store_unavailable,
-                "last_received_at": counts.last_received_at.and_then(|t| t.format(&Rfc3339).ok()),
-            },
-            "store": { "status": "ok", "deliveries": counts.total, "unprocessable": counts.unprocessable },
-            "applier": { "pending": counts.pending },
-            "tunnel": { "state": "off" },
-        }))
-        .into_response(),
+    match snapshot(&state).await {
+        Ok(body) => Json(body).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health: store unreadable");
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"store": {"status": "unavailable"}}))).into_response()
         }
     }
+}
+
+/// The health body.
+pub async fn snapshot(state: &AppState) -> Result<Value, StoreError> {
+    let stats = state.intake.stats();
+    let counts = state.store.inbox_counts().await?;
+    let oldest_pending = state.store.oldest_pending_received_at().await?;
+    let lag_ms = oldest_pending.map(|t| (OffsetDateTime::now_utc() - t).whole_milliseconds().max(0) as i64).unwrap_or(0);
+    Ok(json!({
+        "intake": {
+            "secret_configured": state.intake.secret_configured(),
+            "listen": state.intake_addr.to_string(),
+            "received": stats.received,
+            "duplicates": stats.duplicates,
+            "invalid_signature": stats.invalid_signature,
+            "unprocessable": stats.unprocessable,
+            "store_unavailable": stats.store_unavailable,
+            "last_received_at": counts.last_received_at.and_then(|t| t.format(&Rfc3339).ok()),
+        },
+        "store": { "status": "ok", "deliveries": counts.total, "unprocessable": counts.unprocessable },
+        "applier": { "pending": counts.pending, "lag_ms": lag_ms },
+        "tunnel": { "state": "off", "url": null, "reason": null },
+    }))
 }

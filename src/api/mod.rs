@@ -2,14 +2,24 @@
 //! board itself. Bound to loopback by default.
 //!
 //! Handlers are thin: they translate HTTP to calls on `store`, `kitchen` and
-//! `intake`, and back. This module never runs SQL itself.
+//! `intake`, and back. This module never runs SQL itself. Errors leave as
+//! [`ApiError`], which logs internal causes and sends the client only
+//! `{"error": "..."}` (plus the current ticket on a 409).
+//!
+//! Every request passes [`guard`] first: `Host` and `Origin` checks against
+//! DNS rebinding, and a bearer token on `/api/` when bound beyond loopback.
 
+mod guard;
 mod health;
+mod live;
+mod tickets;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::watch;
@@ -17,7 +27,8 @@ use tokio::sync::watch;
 use crate::alert::Alerts;
 use crate::config::Config;
 use crate::intake::Intake;
-use crate::store::Store;
+use crate::kitchen::{Kitchen, Ticket};
+use crate::store::{Store, StoreError};
 
 /// What every handler on the app listener can reach.
 #[derive(Clone)]
@@ -26,6 +37,12 @@ pub struct AppState {
     pub intake: Intake,
     pub config: Arc<Config>,
     pub alerts: Alerts,
+    /// The kitchen rules screens act through.
+    pub kitchen: Arc<Kitchen>,
+    /// Where the app listener is bound (for the Host check).
+    pub app_addr: SocketAddr,
+    /// Where the intake listener is bound (shown in health).
+    pub intake_addr: SocketAddr,
     /// Turns true when the server shuts down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -34,6 +51,111 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
-        .fallback(|| async { (StatusCode::NOT_FOUND, Json(json!({"error": "not found"}))) })
+        .route("/api/tickets", get(tickets::open))
+        .route("/api/tickets/{order_id}", get(tickets::one))
+        .route("/api/tickets/{order_id}/{action}", post(tickets::act))
+        .route("/api/done", get(tickets::done))
+        .route("/api/deliveries", get(tickets::deliveries))
+        .route("/api/live", get(live::live))
+        .fallback(|| async { ApiError::NotFound("not found") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
         .with_state(state)
+}
+
+/// Every way an API call can fail, each with one status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    BadRequest(String),
+    /// The action is illegal now; the client gets the current ticket.
+    #[error("{reason}")]
+    Conflict { reason: String, ticket: Box<Ticket> },
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, json!({"error": what})),
+            ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, json!({"error": why})),
+            ApiError::Conflict { reason, ticket } => (StatusCode::CONFLICT, json!({"error": reason, "ticket": ticket})),
+            ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, json!({"error": why})),
+            ApiError::Unauthorized(why) => {
+                let mut res = (StatusCode::UNAUTHORIZED, Json(json!({"error": why}))).into_response();
+                res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+                return res;
+            }
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "api: store error");
+                (StatusCode::SERVICE_UNAVAILABLE, json!({"error": "temporarily unavailable, retry"}))
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Router tests without a socket (`oneshot`); the end-to-end versions
+    //! are in `tests/engine.rs`.
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn app() -> (tempfile::TempDir, Router) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), Default::default()).unwrap();
+        let intake = Intake::new(store.clone(), vec![], Arc::new(tokio::sync::Notify::new()), std::time::Duration::from_secs(5));
+        let state = AppState {
+            store,
+            intake,
+            config: Arc::new(Config::for_data_dir(dir.path())),
+            alerts: Alerts::default(),
+            kitchen: Arc::new(Kitchen::default()),
+            app_addr: "127.0.0.1:8787".parse().unwrap(),
+            intake_addr: "127.0.0.1:8080".parse().unwrap(),
+            shutdown: watch::channel(false).1,
+        };
+        (dir, router(state))
+    }
+
+    async fn call(app: &Router, method: &str, path: &str, body: &str) -> (StatusCode, serde_json::Value) {
+        let req = Request::builder().method(method).uri(path).header("host", "127.0.0.1:8787").body(Body::from(body.to_string())).unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    #[tokio::test]
+    async fn errors_are_json_with_the_right_status() {
+        let (_dir, app) = app();
+        assert_eq!(call(&app, "GET", "/api/tickets/123", "").await, (StatusCode::NOT_FOUND, json!({"error": "no such ticket"})));
+        assert_eq!(call(&app, "POST", "/api/tickets/123/bump", "").await.0, StatusCode::NOT_FOUND);
+        assert_eq!(call(&app, "POST", "/api/tickets/123/launch", "").await.0, StatusCode::NOT_FOUND, "only three actions exist");
+        let (status, body) = call(&app, "POST", "/api/tickets/123/bump", "{oops").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "malformed JSON is a 400 before anything else");
+        assert!(body["error"].as_str().unwrap().starts_with("malformed JSON"));
+        assert_eq!(call(&app, "GET", "/api/done?limit=many", "").await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(call(&app, "GET", "/api/tickets", "").await, (StatusCode::OK, json!({"seq": 0, "tickets": []})));
+        let (status, health) = call(&app, "GET", "/api/health", "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((health["applier"]["pending"].as_i64(), health["intake"]["secret_configured"].as_bool()), (Some(0), Some(false)));
+    }
+
+    #[tokio::test]
+    async fn requests_without_our_host_are_refused() {
+        let (_dir, app) = app();
+        let req = Request::get("/api/tickets").body(Body::empty()).unwrap();
+        assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::FORBIDDEN, "no Host header, no answer");
+    }
 }

@@ -11,6 +11,7 @@
 //! event-id dedupe in `store` plus idempotent application in `kitchen`.
 
 pub mod envelope;
+pub mod order;
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub use envelope::{Envelope, EnvelopeError};
+pub use order::{channel_name, decode_orders, Order, OrderError, OrderStatus, OrderType, StatusTable};
 
 /// Header carrying the hex HMAC-SHA256 of the raw body.
 pub const SIGNATURE_HEADER: &str = "x-klikit-signature";

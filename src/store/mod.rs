@@ -19,6 +19,7 @@
 
 mod capacity;
 mod inbox;
+mod tickets;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
@@ -29,6 +30,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
+pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 
 /// Most jobs folded into one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -39,7 +41,7 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 /// The migrations, in order. Append only: never edit or reorder one that has
 /// shipped.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_inbox.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_inbox.sql"), include_str!("migrations/0002_tickets.sql")];
 
 /// Everything that can go wrong at this boundary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -100,9 +102,14 @@ trait WriteJob: Send {
     fn fail(self: Box<Self>, error: &StoreError);
 }
 
+type AfterCommit<R> = Box<dyn FnOnce(&R) + Send>;
+
 struct TypedJob<R, F> {
     f: F,
     reply: oneshot::Sender<Result<R, StoreError>>,
+    /// Runs on the writer thread after the commit, in commit order, before
+    /// the caller hears back (and even if the caller has gone away).
+    after_commit: Option<AfterCommit<R>>,
 }
 
 impl<R, F> WriteJob for TypedJob<R, F>
@@ -111,13 +118,16 @@ where
     F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &Connection) -> Completion {
-        let TypedJob { f, reply } = *self;
+        let TypedJob { f, reply, after_commit } = *self;
         let result = in_savepoint(conn, f);
         Box::new(move |commit_error: Option<&StoreError>| {
             let out = match (commit_error, result) {
                 (Some(e), _) => Err(e.clone()),
                 (None, r) => r,
             };
+            if let (Ok(r), Some(after)) = (&out, after_commit) {
+                after(r);
+            }
             let _ = reply.send(out);
         })
     }
@@ -139,6 +149,10 @@ struct Inner {
     jobs: Mutex<Option<SyncSender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
+    /// Committed ticket changes, in `seq` order (see `tickets`).
+    changes: tokio::sync::broadcast::Sender<TicketChange>,
+    /// Set by `close`: readers coming back from a query are dropped, not pooled.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -184,6 +198,8 @@ impl Store {
                 jobs: Mutex::new(Some(tx)),
                 writer: Mutex::new(Some(writer)),
                 readers: Mutex::new(Vec::new()),
+                changes: tokio::sync::broadcast::channel(tickets::CHANGE_CHANNEL_CAPACITY).0,
+                closed: Default::default(),
             }),
         })
     }
@@ -196,11 +212,17 @@ impl Store {
     /// Stops accepting writes, lets the writer finish what is queued, and
     /// closes the database. Further calls answer [`StoreError::Closed`].
     pub fn close(&self) {
+        // Readers first: a read-only connection cannot checkpoint, so the
+        // writer must be the last connection to close.
+        {
+            let mut readers = self.inner.readers.lock().unwrap();
+            self.inner.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+            readers.clear();
+        }
         drop(self.inner.jobs.lock().unwrap().take());
         if let Some(handle) = self.inner.writer.lock().unwrap().take() {
             let _ = handle.join();
         }
-        self.inner.readers.lock().unwrap().clear();
     }
 
     /// Runs `f` on the writer thread inside the next group transaction and
@@ -212,8 +234,18 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
+        self.write_then(f, None).await
+    }
+
+    /// As [`Store::write`], with `after_commit` run on the writer thread once
+    /// the job's transaction has committed, in commit order.
+    async fn write_then<R, F>(&self, f: F, after_commit: Option<AfterCommit<R>>) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel::<Result<R, StoreError>>();
-        let job: Job = Box::new(TypedJob { f, reply });
+        let job: Job = Box::new(TypedJob { f, reply, after_commit });
         let sender = self.inner.jobs.lock().unwrap().clone().ok_or(StoreError::Closed)?;
         match sender.try_send(job) {
             Ok(()) => {}
@@ -237,7 +269,7 @@ impl Store {
             };
             let result = f(&conn);
             let mut pool = inner.readers.lock().unwrap();
-            if pool.len() < 8 {
+            if pool.len() < 8 && !inner.closed.load(std::sync::atomic::Ordering::SeqCst) {
                 pool.push(conn);
             }
             result
@@ -298,6 +330,11 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize) {
                 completions.into_iter().for_each(|c| c(Some(&e)));
             }
         }
+    }
+    // Every sender is gone: fold the WAL into the database before closing, so a
+    // clean stop leaves a self-contained file.
+    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::warn!(error = %e, "store: final checkpoint failed (the WAL stays; nothing is lost)");
     }
 }
 

@@ -1,0 +1,145 @@
+//! `GET /api/live`: the live stream (Server-Sent Events).
+//!
+//! A screen connects with the last `seq` it saw (`?since=SEQ` or the
+//! `Last-Event-ID` header its `EventSource` sends on reconnect) and receives
+//! exactly the changes it missed, as `ticket` events, then every change as
+//! it commits. With no `seq`, or one the change feed no longer covers, it
+//! first gets a `snapshot` of the open tickets. A `health` event goes out at
+//! connect and whenever the health body changes (checked every 2 s), and a
+//! `: keep-alive` comment every 15 s. The stream ends at shutdown.
+//!
+//! Each connection is a task that subscribes to the store's change
+//! broadcast *before* reading the snapshot or the missed changes, and skips
+//! anything at or below the `seq` it has sent, so nothing falls between.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::{Stream, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::AppState;
+use crate::store::{StoreError, TicketChange};
+
+/// Most missed changes replayed; further behind gets a snapshot.
+const REPLAY_LIMIT: usize = 1000;
+const HEALTH_EVERY: Duration = Duration::from_secs(2);
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Events buffered for a slow screen before its task waits.
+const BUFFER: usize = 256;
+
+#[derive(Deserialize)]
+pub struct LiveQuery {
+    since: Option<String>,
+}
+
+pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LiveQuery>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let since = q
+        .since
+        .as_deref()
+        .or_else(|| headers.get("last-event-id").and_then(|v| v.to_str().ok()))
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    let (tx, rx) = mpsc::channel(BUFFER);
+    tokio::spawn(async move {
+        if let Err(StreamEnd::Store(e)) = stream(state, since, tx).await {
+            tracing::warn!(error = %e, "live stream ended by a store error");
+        }
+    });
+    Sse::new(ReceiverStream::new(rx).map(Ok)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
+}
+
+/// Why a stream task stopped early.
+#[derive(Debug, thiserror::Error)]
+enum StreamEnd {
+    #[error("the screen went away")]
+    Gone,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct Sender {
+    tx: mpsc::Sender<Event>,
+    /// The last `seq` sent.
+    last: i64,
+}
+
+impl Sender {
+    async fn send(&self, event: Event) -> Result<(), StreamEnd> {
+        self.tx.send(event).await.map_err(|_| StreamEnd::Gone)
+    }
+
+    async fn change(&mut self, change: &TicketChange) -> Result<(), StreamEnd> {
+        if change.seq <= self.last {
+            return Ok(());
+        }
+        let data = json!({"seq": change.seq, "ticket": &*change.ticket}).to_string();
+        self.send(Event::default().event("ticket").id(change.seq.to_string()).data(data)).await?;
+        self.last = change.seq;
+        Ok(())
+    }
+
+    async fn snapshot(&mut self, state: &AppState) -> Result<(), StreamEnd> {
+        let (seq, tickets) = state.store.open_tickets().await?;
+        let data = json!({"seq": seq, "tickets": tickets}).to_string();
+        self.send(Event::default().event("snapshot").id(seq.to_string()).data(data)).await?;
+        self.last = seq;
+        Ok(())
+    }
+
+    /// Sends what was missed since `self.last`, or a snapshot.
+    async fn catch_up(&mut self, state: &AppState) -> Result<(), StreamEnd> {
+        match state.store.changes_since(self.last, REPLAY_LIMIT).await? {
+            Some(changes) => {
+                for c in &changes {
+                    self.change(c).await?;
+                }
+                Ok(())
+            }
+            None => self.snapshot(state).await,
+        }
+    }
+}
+
+async fn stream(state: AppState, since: Option<i64>, tx: mpsc::Sender<Event>) -> Result<(), StreamEnd> {
+    let mut changes = state.store.subscribe_changes();
+    let mut out = Sender { tx, last: 0 };
+    match since {
+        Some(seq) => {
+            out.last = seq;
+            out.catch_up(&state).await?;
+        }
+        None => out.snapshot(&state).await?,
+    }
+    let mut shutdown = state.shutdown.clone();
+    let mut health_timer = tokio::time::interval(HEALTH_EVERY);
+    let mut last_health = None;
+    loop {
+        tokio::select! {
+            received = changes.recv() => match received {
+                Ok(change) if change.seq > out.last + 1 => out.catch_up(&state).await?,
+                Ok(change) => out.change(&change).await?,
+                Err(RecvError::Lagged(_)) => out.catch_up(&state).await?,
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            _ = health_timer.tick() => {
+                match super::health::snapshot(&state).await {
+                    Ok(health) if last_health.as_ref() != Some(&health) => {
+                        out.send(Event::default().event("health").data(health.to_string())).await?;
+                        last_health = Some(health);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "live: health unreadable"),
+                }
+            }
+            _ = crate::server::stopped(&mut shutdown) => return Ok(()),
+            _ = out.tx.closed() => return Err(StreamEnd::Gone),
+        }
+    }
+}

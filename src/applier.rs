@@ -1,0 +1,143 @@
+//! The applier: the task that turns stored deliveries into tickets.
+//!
+//! It wakes when the intake rings (a delivery was committed), at start, and
+//! once a second for the kitchen's clock rules. Each time it takes the
+//! pending deliveries in arrival order and applies every order of each one
+//! (deliveries may batch several orders) through the kitchen rules. The
+//! store commits each delivery's ticket changes together with its `applied`
+//! mark, so after a crash the applier resumes with exactly the deliveries
+//! that were not applied, and none is applied twice. A delivery whose orders
+//! cannot be decoded is marked unprocessable with the reason, never dropped.
+//!
+//! After each commit it raises `Alert::NewOrder` / `Alert::Cancelled`; the
+//! store itself broadcasts the ticket changes to the live stream.
+//!
+//! It never answers HTTP and never runs SQL itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::alert::{Alert, Alerts, TicketAlert};
+use crate::kitchen::{Kitchen, Notice, Ticket};
+use crate::klikit::decode_orders;
+use crate::store::{ApplyError, DeliveryApplied, StoreError, StoredDelivery, Store, TicketTx};
+
+/// Deliveries applied per write job.
+const BATCH: usize = 256;
+/// How often the clock rules run (self-test and scheduled tickets).
+const TICK: Duration = Duration::from_secs(1);
+/// Pause after a storage error before trying again.
+const RETRY: Duration = Duration::from_millis(500);
+
+/// The applier's handles.
+#[derive(Clone)]
+pub struct Applier {
+    store: Store,
+    kitchen: Arc<Kitchen>,
+    alerts: Alerts,
+    wake: Arc<Notify>,
+}
+
+impl Applier {
+    /// `wake` is the bell the intake rings after each committed delivery.
+    pub fn new(store: Store, kitchen: Arc<Kitchen>, alerts: Alerts, wake: Arc<Notify>) -> Applier {
+        Applier { store, kitchen, alerts, wake }
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub fn spawn(self, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut next_tick = tokio::time::Instant::now();
+            loop {
+                if let Err(e) = self.drain().await {
+                    tracing::error!(error = %e, "applier: storage error; retrying");
+                    tokio::time::sleep(RETRY).await;
+                }
+                if tokio::time::Instant::now() >= next_tick {
+                    let now = OffsetDateTime::now_utc();
+                    let kitchen = self.kitchen.clone();
+                    if let Err(e) = self.store.tick_tickets(now, move |r| kitchen.tick(r, now)).await {
+                        tracing::error!(error = %e, "applier: clock rules failed");
+                    }
+                    next_tick = tokio::time::Instant::now() + TICK;
+                }
+                tokio::select! {
+                    _ = self.wake.notified() => {}
+                    _ = tokio::time::sleep_until(next_tick) => {}
+                    _ = crate::server::stopped(&mut shutdown) => break,
+                }
+            }
+        })
+    }
+
+    /// Applies every pending delivery, oldest first.
+    pub async fn drain(&self) -> Result<(), StoreError> {
+        let mut after = 0;
+        loop {
+            let batch = self.store.pending_deliveries(after, BATCH).await?;
+            let Some(last) = batch.last().map(|d| d.seq) else { return Ok(()) };
+            let count = batch.len();
+            let kitchen = self.kitchen.clone();
+            let now = OffsetDateTime::now_utc();
+            let results = self.store.apply_deliveries(batch, now, move |d, tx| apply_delivery(&kitchen, d, tx, now)).await?;
+            let stopped_early = results.len() < count;
+            for result in results {
+                match result {
+                    DeliveryApplied::Applied { outcome, .. } => self.announce(outcome),
+                    DeliveryApplied::Unprocessable { seq, reason } => {
+                        tracing::warn!(seq, %reason, "applier: delivery is unprocessable");
+                    }
+                    DeliveryApplied::Skipped { .. } => {}
+                }
+            }
+            if stopped_early {
+                return Err(StoreError::Sqlite("a delivery could not be applied; it stays pending".into()));
+            }
+            after = last;
+        }
+    }
+
+    fn announce(&self, notices: Vec<(Notice, Ticket)>) {
+        for (notice, t) in notices {
+            let alert = TicketAlert {
+                order_id: t.order_id.clone(),
+                short_id: t.short_id.clone(),
+                brand: t.brand.as_ref().and_then(|b| b.title.clone()),
+                item_count: t.item_count,
+                order_type: t.order_type.as_str().to_string(),
+                table_no: t.table_no.clone(),
+            };
+            self.alerts.raise(match notice {
+                Notice::NewOrder => Alert::NewOrder(alert),
+                Notice::Cancelled => Alert::Cancelled(alert),
+            });
+        }
+    }
+}
+
+/// Applies every order of one delivery. Runs inside the store's write job.
+fn apply_delivery(kitchen: &Kitchen, d: &StoredDelivery, tx: &mut TicketTx<'_>, now: OffsetDateTime) -> Result<Vec<(Notice, Ticket)>, ApplyError> {
+    let orders = decode_orders(&d.body).map_err(|e| ApplyError::Unprocessable(e.to_string()))?;
+    let mut notices = Vec::new();
+    for order in &orders {
+        let existing = tx.record(&order.id)?;
+        let mut applied = kitchen.apply(existing.as_ref(), order, now);
+        for e in &mut applied.events {
+            if let Some(detail) = e.detail.as_object_mut() {
+                detail.insert("event_type".into(), d.event_type.clone().into());
+                detail.insert("event_id".into(), d.event_id.clone().into());
+            }
+        }
+        if applied.changed {
+            tx.save(&applied.record, &applied.events)?;
+        } else {
+            tx.log(&order.id, &applied.events)?;
+        }
+        notices.extend(applied.notices.iter().map(|n| (*n, applied.record.ticket.clone())));
+    }
+    Ok(notices)
+}

@@ -1,0 +1,241 @@
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use time::macros::datetime;
+
+use super::*;
+use crate::klikit::order::decode_orders;
+
+const T0: OffsetDateTime = datetime!(2026-06-25 09:00 UTC);
+
+fn order(record: Value) -> Order {
+    decode_orders(&serde_json::to_vec(&json!({"brand_id": 2041, "orders": [record]})).unwrap()).unwrap().remove(0)
+}
+
+fn fixture(bytes: &[u8]) -> Vec<Order> {
+    decode_orders(bytes).unwrap()
+}
+
+/// A minimal record: status, `updated_at` minutes after T0, and a cart of
+/// `(name, quantity, modifier)` lines.
+fn snapshot(status: i64, minute: i64, cart: &[(&str, i64, &str)]) -> Order {
+    let lines: Vec<Value> = cart
+        .iter()
+        .map(|(n, q, m)| json!({"name": n, "quantity": q, "modifier_groups": [{"modifiers": [{"name": m, "quantity": 1}]}]}))
+        .collect();
+    let at = (T0 + Duration::minutes(minute)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    order(json!({"id": 42, "short_id": "A1", "status": status, "updated_at": at, "cart_v2": lines}))
+}
+
+fn run(kitchen: &Kitchen, orders: &[Order]) -> Record {
+    let mut record: Option<Record> = None;
+    for (i, o) in orders.iter().enumerate() {
+        record = Some(kitchen.apply(record.as_ref(), o, T0 + Duration::seconds(i as i64)).record);
+    }
+    record.expect("at least one order")
+}
+
+#[test]
+fn a_created_order_opens_a_new_ticket_with_its_details() {
+    let k = Kitchen::default();
+    let o = &fixture(include_bytes!("../../tests/fixtures/01-order-created-single.json"))[0];
+    let a = k.apply(None, o, T0);
+    let t = &a.record.ticket;
+    assert!(a.changed);
+    assert_eq!(a.notices, [Notice::NewOrder], "a first sight of an order is worth a notification");
+    assert_eq!((t.column, t.status_code, t.status.as_str()), (Column::New, Some(1), "PLACED"));
+    assert_eq!((t.short_id.as_str(), t.channel.as_deref(), t.item_count), ("K7X2", Some("GrabFood"), 5));
+    assert!(t.open && !t.changed && t.lines.iter().all(|l| l.change.is_none()), "a fresh cart carries no change marks");
+}
+
+#[test]
+fn a_duplicate_create_changes_nothing() {
+    let k = Kitchen::default();
+    let o = &fixture(include_bytes!("../../tests/fixtures/01-order-created-single.json"))[0];
+    let first = k.apply(None, o, T0).record;
+    let again = k.apply(Some(&first), o, T0 + Duration::minutes(1));
+    assert!(!again.changed, "the same record again must leave the ticket as it was");
+    assert!(again.notices.is_empty(), "no second notification");
+    assert_eq!(again.record, first);
+}
+
+#[test]
+fn batched_create_places_each_order_by_its_status() {
+    let k = Kitchen::default();
+    let orders = fixture(include_bytes!("../../tests/fixtures/04-order-created-batched.json"));
+    let columns: Vec<_> = orders.iter().map(|o| k.apply(None, o, T0).record.ticket.column).collect();
+    assert_eq!(columns, [Column::Preparing, Column::Scheduled], "status 2 cooks now, status 6 waits");
+}
+
+#[test]
+fn status_moves_forward_by_rank_and_stale_snapshots_are_ignored() {
+    let k = Kitchen::default();
+    let cart = [("Kopi", 1, "Hot")];
+    let r = run(&k, &[snapshot(1, 0, &cart), snapshot(4, 10, &cart)]);
+    assert_eq!(r.ticket.column, Column::Ready);
+    let stale = k.apply(Some(&r), &snapshot(2, 5, &[("Teh", 1, "Cold")]), T0 + Duration::hours(1));
+    assert!(!stale.changed, "an older snapshot neither moves the ticket back nor replaces its cart");
+    assert!(stale.events.iter().any(|e| e.kind == "stale"), "the stale snapshot is recorded: {:?}", stale.events);
+    assert_eq!(stale.record.ticket.lines[0].name, "Kopi");
+}
+
+#[test]
+fn cancelled_is_terminal_and_sticky_and_a_late_cancel_still_counts() {
+    let k = Kitchen::default();
+    let cart = [("Kopi", 1, "Hot")];
+    let r = run(&k, &[snapshot(2, 0, &cart), snapshot(3, 5, &cart), snapshot(4, 10, &cart)]);
+    assert_eq!((r.ticket.column, r.ticket.cancelled, r.ticket.status.as_str()), (Column::Cancelled, true, "CANCELLED"));
+    let r = run(&k, &[snapshot(2, 0, &cart), snapshot(2, 10, &[("Teh", 1, "x")]), snapshot(3, 5, &cart)]);
+    assert_eq!(r.ticket.column, Column::Cancelled, "a cancellation older than the newest snapshot is still a cancellation");
+    assert_eq!(r.ticket.lines[0].name, "Teh", "but its cart is not the newest");
+    let a = k.apply(None, &snapshot(3, 0, &cart), T0);
+    assert_eq!(a.notices, [Notice::Cancelled], "an order first seen cancelled is not announced as new");
+}
+
+#[test]
+fn driver_states_are_a_badge_and_unknown_codes_show_raw() {
+    let k = Kitchen::default();
+    let cart = [("Kopi", 1, "Hot")];
+    let r = run(&k, &[snapshot(2, 0, &cart), snapshot(8, 1, &cart), snapshot(7, 2, &cart)]);
+    assert_eq!((r.ticket.column, r.ticket.driver), (Column::Preparing, Some(Driver::Arrived)), "driver states move no column and never go back");
+    let r = run(&k, &[snapshot(2, 0, &cart), snapshot(77, 1, &cart)]);
+    assert_eq!((r.ticket.column, r.ticket.status_code, r.ticket.status.as_str()), (Column::Preparing, Some(77), "UNKNOWN"));
+}
+
+#[test]
+fn cart_replace_marks_lines_until_acknowledged() {
+    let k = Kitchen::default();
+    let r = run(
+        &k,
+        &[snapshot(1, 0, &[("Kopi", 2, "Less Ice"), ("Roti", 1, "Srikaya"), ("Teh", 1, "Hot")]), snapshot(1, 5, &[("Kopi", 3, "Less Ice"), ("Roti", 1, "Coklat Keju"), ("Pisang", 1, "Caramel")])],
+    );
+    let marks: Vec<_> = r.ticket.lines.iter().map(|l| (l.name.as_str(), l.change)).collect();
+    assert_eq!(
+        marks,
+        [("Kopi", Some(LineChange::Quantity)), ("Roti", Some(LineChange::Modifiers)), ("Pisang", Some(LineChange::Added)), ("Teh", Some(LineChange::Removed))]
+    );
+    assert!(r.ticket.changed);
+    assert_eq!(r.ticket.item_count, 5, "removed lines do not count");
+    let (acked, event) = k.act(&r, Action::Acknowledge, None, T0 + Duration::minutes(6)).unwrap();
+    assert_eq!(event.source, Source::Screen);
+    assert!(!acked.ticket.changed && acked.ticket.lines.len() == 3, "acknowledging drops removed lines and clears the marks");
+    assert!(k.act(&acked, Action::Acknowledge, None, T0).is_err(), "nothing left to acknowledge is a refusal");
+}
+
+#[test]
+fn bump_recall_and_the_from_guard() {
+    let k = Kitchen::default();
+    let r = run(&k, &[snapshot(1, 0, &[("Kopi", 1, "Hot")])]);
+    let (r, _) = k.act(&r, Action::Bump, Some(Column::New), T0).unwrap();
+    assert_eq!(r.ticket.column, Column::Preparing);
+    let refused = k.act(&r, Action::Bump, Some(Column::New), T0).unwrap_err();
+    assert_eq!(refused.ticket.column, Column::Preparing, "a screen that saw New is refused once the ticket moved");
+    let (r, _) = k.act(&r, Action::Bump, None, T0).unwrap();
+    let (r, _) = k.act(&r, Action::Bump, None, T0).unwrap();
+    assert_eq!((r.ticket.column, r.ticket.open), (Column::Done, false));
+    assert!(k.act(&r, Action::Bump, None, T0).is_err(), "done is the last column");
+    assert!(k.act(&r, Action::Recall, None, T0 + Duration::minutes(11)).is_err(), "recall out of Done only within the window");
+    let (r, _) = k.act(&r, Action::Recall, None, T0 + Duration::minutes(9)).unwrap();
+    assert_eq!(r.ticket.column, Column::Ready);
+    let late = k.apply(Some(&r), &snapshot(5, 30, &[("Kopi", 1, "Hot")]), T0 + Duration::minutes(30));
+    assert_eq!(late.record.ticket.column, Column::Done, "a later klikit status still moves it forward");
+    let again = k.apply(Some(&r), &snapshot(4, 20, &[("Kopi", 1, "Hot")]), T0);
+    assert_eq!(again.record.ticket.column, Column::Ready, "klikit never pulls a ticket backwards");
+}
+
+#[test]
+fn cancelled_tickets_refuse_bump_and_leave_the_board_when_acknowledged() {
+    let k = Kitchen::default();
+    let r = run(&k, &[snapshot(2, 0, &[("Kopi", 1, "Hot")]), snapshot(3, 1, &[("Kopi", 1, "Hot")])]);
+    let refusal = k.act(&r, Action::Bump, None, T0).unwrap_err();
+    assert!(refusal.reason.contains("cancelled"), "the refusal says why: {}", refusal.reason);
+    assert!(r.ticket.open, "a cancellation stays on the board until acknowledged");
+    let (r, _) = k.act(&r, Action::Acknowledge, Some(Column::Cancelled), T0).unwrap();
+    assert!(!r.ticket.open && r.ticket.cancellation_acknowledged);
+}
+
+#[test]
+fn clock_rules_finish_self_tests_and_start_scheduled_orders() {
+    let k = Kitchen::default();
+    let test = order(json!({"id": 7, "status": 1, "kds_test": true, "cart_v2": [{"name": "Test", "quantity": 1}]}));
+    let r = k.apply(None, &test, T0).record;
+    assert!(r.ticket.test);
+    assert!(k.tick(&r, T0 + Duration::seconds(59)).is_none(), "a self-test ticket stays a minute");
+    let (done, event) = k.tick(&r, T0 + Duration::seconds(60)).unwrap();
+    assert_eq!((done.ticket.column, event.kind, event.source), (Column::Done, "self_test_done", Source::Kitchen));
+    assert_eq!(done.due_at(), None);
+
+    let at = (T0 + Duration::hours(2)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let scheduled = k.apply(None, &order(json!({"id": 8, "status": 6, "scheduled_time": at})), T0).record;
+    assert_eq!(scheduled.ticket.column, Column::Scheduled);
+    assert!(k.tick(&scheduled, T0 + Duration::minutes(99)).is_none());
+    assert_eq!(k.tick(&scheduled, T0 + Duration::minutes(100)).unwrap().0.ticket.column, Column::New);
+}
+
+#[test]
+fn status_overrides_change_meaning() {
+    let k = Kitchen::new(StatusTable::with_overrides(&[(5, "READY".to_string())].into()));
+    let r = run(&k, &[snapshot(1, 0, &[]), snapshot(5, 1, &[])]);
+    assert_eq!(r.ticket.column, Column::Ready, "with 5 = READY configured, 5 means ready, not delivered");
+}
+
+/// What must not depend on the order of arrival: the furthest status, the
+/// badge, and the newest cart (change marks depend on what was seen first,
+/// so they are left out).
+fn outcome(r: &Record) -> (Column, Option<u8>, bool, Option<Driver>, Vec<Line>) {
+    (r.ticket.column, r.status_rank, r.ticket.cancelled, r.ticket.driver, r.cart.clone())
+}
+
+/// One order's life in klikit's order: a path of statuses with rising
+/// `updated_at`, and carts that change along the way.
+fn life() -> impl Strategy<Value = Vec<Order>> {
+    let path = prop_oneof![
+        Just(vec![1, 2, 4, 5]),
+        Just(vec![1, 2, 7, 4, 8, 9]),
+        Just(vec![2, 4, 9]),
+        Just(vec![6, 2, 4, 5]),
+        Just(vec![1, 3]),
+        Just(vec![1, 2, 7, 3]),
+        Just(vec![6, 3]),
+        Just(vec![2]),
+    ];
+    (path, prop::collection::vec((0usize..4, 1i64..4), 1..6)).prop_map(|(statuses, carts)| {
+        let names = ["Kopi", "Roti", "Teh", "Pisang"];
+        let mut out = Vec::new();
+        let mut cart: Vec<(&str, i64, &str)> = vec![("Kopi", 1, "Hot")];
+        let mut minute = 0;
+        let mut edits = carts.into_iter();
+        for status in statuses {
+            out.push(snapshot(status, minute, &cart));
+            minute += 1;
+            if let Some((i, q)) = edits.next() {
+                cart.push((names[i], q, "x"));
+                out.push(snapshot(status, minute, &cart));
+                minute += 1;
+            }
+        }
+        out
+    })
+}
+
+proptest! {
+    #[test]
+    fn any_interleaving_ends_like_the_in_order_sequence(
+        (orders, arrival) in life().prop_flat_map(|orders| {
+            let n = orders.len();
+            (Just(orders), prop::collection::vec(0..n, n..n * 3).prop_shuffle())
+        })
+    ) {
+        let k = Kitchen::default();
+        let in_order = run(&k, &orders);
+        // Every delivery arrives at least once, some several times, in any order.
+        let mut deliveries: Vec<Order> = arrival.iter().map(|&i| orders[i].clone()).collect();
+        deliveries.extend(orders.iter().cloned());
+        let shuffled_tail = deliveries.split_off(arrival.len());
+        let mut all = deliveries;
+        for (i, o) in shuffled_tail.into_iter().enumerate() {
+            all.insert((i * 7919) % (all.len() + 1), o);
+        }
+        let any_order = run(&k, &all);
+        prop_assert_eq!(outcome(&any_order), outcome(&in_order));
+    }
+}

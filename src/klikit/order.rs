@@ -1,0 +1,459 @@
+//! The order record klikit sends in `orders[]` (REFERENCE §4), decoded
+//! tolerantly, plus the tables that name its numbers: status codes (§5,
+//! overridable from the config file) and provider ids (§6).
+//!
+//! Tolerance rules (REFERENCE §8, item 8): unknown fields are ignored; ids may
+//! be integers or strings; `created_at` and `placed_at` are aliases, as are
+//! `brands[]` and `brand_id`; `cart_v2` is preferred and `cart` (v1) is the
+//! fallback; modifier groups nest to any depth. Only the order `id` is
+//! required: a KDS can live without every other field, so a missing or
+//! mistyped optional field is read as absent, never as an error.
+//!
+//! Pure: no I/O, no clock, no kitchen rules (those are in `kitchen`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::envelope::order_id;
+
+/// Deepest modifier nesting read; deeper levels are cut off rather than
+/// letting a hostile body recurse without bound.
+const MAX_MODIFIER_DEPTH: usize = 8;
+
+/// Why a delivery's orders cannot be decoded. Written for a person: it is
+/// stored as the delivery's unprocessable reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    #[error("body is not JSON: {0}")]
+    NotJson(String),
+    #[error("body has no \"orders\" array of objects")]
+    NoOrders,
+    #[error("order #{0} in \"orders\" is not an object")]
+    NotObject(usize),
+    #[error("order #{0} in \"orders\" has no usable \"id\"")]
+    NoId(usize),
+}
+
+/// A brand as shown on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Brand {
+    pub id: i64,
+    pub title: Option<String>,
+}
+
+/// Pickup, delivery or dine-in (klikit's `type`: 1, 2, 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderType {
+    Pickup,
+    Delivery,
+    DineIn,
+    Unknown,
+}
+
+impl OrderType {
+    fn from_code(code: Option<i64>) -> OrderType {
+        match code {
+            Some(1) => OrderType::Pickup,
+            Some(2) => OrderType::Delivery,
+            Some(3) => OrderType::DineIn,
+            _ => OrderType::Unknown,
+        }
+    }
+
+    /// The JSON name (`pickup`, `delivery`, `dine_in`, `unknown`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderType::Pickup => "pickup",
+            OrderType::Delivery => "delivery",
+            OrderType::DineIn => "dine_in",
+            OrderType::Unknown => "unknown",
+        }
+    }
+}
+
+/// A modifier on a line (or on another modifier), with its own nested ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Modifier {
+    pub name: String,
+    pub quantity: u32,
+    #[serde(default)]
+    pub modifiers: Vec<Modifier>,
+}
+
+/// One cart line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub name: String,
+    pub quantity: u32,
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub modifiers: Vec<Modifier>,
+}
+
+/// The part of an order record a kitchen needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// klikit's order id, as a decimal string.
+    pub id: String,
+    /// The docket number: `short_id`, else `external_id`, else `id`.
+    pub short_id: String,
+    pub brand: Option<Brand>,
+    pub branch_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    pub order_type: OrderType,
+    /// Dine-in table; `None` when empty.
+    pub table_no: Option<String>,
+    /// klikit's numeric status, if present.
+    pub status: Option<i64>,
+    pub placed_at: Option<OffsetDateTime>,
+    pub scheduled_at: Option<OffsetDateTime>,
+    /// When klikit last changed the order; decides which snapshot is newer.
+    pub updated_at: Option<OffsetDateTime>,
+    pub order_comment: Option<String>,
+    pub cancellation_reason: Option<String>,
+    /// The cart, from `cart_v2`, else `cart`. `None` when the record carries
+    /// neither (a status-only record), which is not the same as an empty cart.
+    pub lines: Option<Vec<Line>>,
+    /// A self-test order (`"kds_test": true`).
+    pub test: bool,
+}
+
+/// Decodes every order of a delivery body. The envelope's `brand_id` and
+/// `branch_id` fill in for orders that lack their own.
+pub fn decode_orders(body: &[u8]) -> Result<Vec<Order>, OrderError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| OrderError::NotJson(e.to_string()))?;
+    let obj = value.as_object().ok_or(OrderError::NoOrders)?;
+    let orders = obj.get("orders").and_then(Value::as_array).filter(|o| !o.is_empty()).ok_or(OrderError::NoOrders)?;
+    let envelope_brand = obj.get("brand_id").and_then(int);
+    let envelope_branch = obj.get("branch_id").and_then(int);
+    orders
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let o = o.as_object().ok_or(OrderError::NotObject(i))?;
+            let mut order = Order::decode(o).ok_or(OrderError::NoId(i))?;
+            if order.brand.is_none() {
+                order.brand = envelope_brand.map(|id| Brand { id, title: None });
+            }
+            order.branch_id = order.branch_id.or(envelope_branch);
+            Ok(order)
+        })
+        .collect()
+}
+
+impl Order {
+    /// Decodes one order record; `None` only when it has no usable `id`.
+    pub fn decode(o: &Map<String, Value>) -> Option<Order> {
+        let id = o.get("id").and_then(order_id)?;
+        let short_id = text(o, "short_id").or_else(|| text(o, "external_id")).unwrap_or_else(|| id.clone());
+        let brand = o
+            .get("brands")
+            .and_then(Value::as_array)
+            .and_then(|b| b.iter().find_map(brand))
+            .or_else(|| o.get("brand").and_then(brand))
+            .or_else(|| o.get("brand_id").and_then(int).map(|id| Brand { id, title: None }));
+        let lines = [("cart_v2", true), ("cart", false)]
+            .into_iter()
+            .find_map(|(key, v2)| o.get(key).and_then(Value::as_array).filter(|c| !c.is_empty()).map(|c| cart(c, v2)))
+            .or_else(|| ["cart_v2", "cart"].iter().any(|k| o.get(*k).is_some_and(Value::is_array)).then(Vec::new));
+        Some(Order {
+            short_id,
+            brand,
+            branch_id: o.get("branch_id").and_then(int),
+            provider_id: o.get("provider_id").and_then(int),
+            order_type: OrderType::from_code(o.get("type").and_then(int).or_else(|| o.get("order_type").and_then(int))),
+            table_no: text(o, "table_no"),
+            status: o.get("status").and_then(int),
+            placed_at: timestamp(o, "created_at").or_else(|| timestamp(o, "placed_at")),
+            scheduled_at: timestamp(o, "scheduled_time").or_else(|| timestamp(o, "scheduled_at")),
+            updated_at: timestamp(o, "updated_at"),
+            order_comment: text(o, "order_comment"),
+            cancellation_reason: text(o, "cancellation_reason"),
+            lines,
+            test: o.get("kds_test").and_then(Value::as_bool).unwrap_or(false),
+            id,
+        })
+    }
+
+    /// Total quantity of all lines.
+    pub fn item_count(lines: &[Line]) -> u32 {
+        lines.iter().map(|l| l.quantity).sum()
+    }
+}
+
+/// An integer, whether sent as a number or as a string of digits.
+fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A non-empty, trimmed string field.
+fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
+    match o.get(key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// An RFC 3339 timestamp (also accepting a space for the `T`).
+fn timestamp(o: &Map<String, Value>, key: &str) -> Option<OffsetDateTime> {
+    let s = o.get(key)?.as_str()?.trim();
+    OffsetDateTime::parse(s, &Rfc3339).ok().or_else(|| OffsetDateTime::parse(&s.replacen(' ', "T", 1), &Rfc3339).ok())
+}
+
+fn brand(v: &Value) -> Option<Brand> {
+    let o = v.as_object()?;
+    Some(Brand { id: o.get("id").and_then(int)?, title: text(o, "title").or_else(|| text(o, "name")) })
+}
+
+fn quantity(o: &Map<String, Value>, keys: &[&str]) -> u32 {
+    keys.iter().find_map(|k| o.get(*k).and_then(int)).map(|q| q.clamp(0, u32::MAX as i64) as u32).unwrap_or(1)
+}
+
+fn name(o: &Map<String, Value>, keys: &[&str]) -> String {
+    keys.iter().find_map(|k| text(o, k)).unwrap_or_else(|| "(unnamed item)".to_string())
+}
+
+fn cart(lines: &[Value], v2: bool) -> Vec<Line> {
+    lines
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|l| {
+            let (names, groups): (&[&str], &str) =
+                if v2 { (&["name", "klikit_name", "title"], "modifier_groups") } else { (&["title", "klikit_name", "name"], "groups") };
+            Line { name: name(l, names), quantity: quantity(l, &["quantity"]), comment: text(l, "comment"), modifiers: modifier_groups(l.get(groups), v2, 0) }
+        })
+        .collect()
+}
+
+/// Flattens modifier groups into the modifiers they hold, recursively.
+fn modifier_groups(groups: Option<&Value>, v2: bool, depth: usize) -> Vec<Modifier> {
+    let Some(groups) = groups.and_then(Value::as_array) else { return Vec::new() };
+    if depth >= MAX_MODIFIER_DEPTH {
+        return Vec::new();
+    }
+    let (names, quantities, nested): (&[&str], &[&str], &str) = if v2 {
+        (&["name", "klikit_name", "title"], &["quantity", "modifier_quantity"], "modifier_groups")
+    } else {
+        (&["title", "klikit_name", "name"], &["modifier_quantity", "quantity"], "groups")
+    };
+    groups
+        .iter()
+        .filter_map(|g| g.get("modifiers").and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|m| Modifier { name: name(m, names), quantity: quantity(m, quantities), modifiers: modifier_groups(m.get(nested), v2, depth + 1) })
+        .collect()
+}
+
+/// What a klikit status code means to a kitchen (REFERENCE §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    Placed,
+    Accepted,
+    Cancelled,
+    Ready,
+    Delivered,
+    Scheduled,
+    DriverAssigned,
+    DriverArrived,
+    PickedUp,
+}
+
+impl OrderStatus {
+    const ALL: [(OrderStatus, &'static str); 9] = [
+        (OrderStatus::Placed, "PLACED"),
+        (OrderStatus::Accepted, "ACCEPTED"),
+        (OrderStatus::Cancelled, "CANCELLED"),
+        (OrderStatus::Ready, "READY"),
+        (OrderStatus::Delivered, "DELIVERED"),
+        (OrderStatus::Scheduled, "SCHEDULED"),
+        (OrderStatus::DriverAssigned, "DRIVER_ASSIGNED"),
+        (OrderStatus::DriverArrived, "DRIVER_ARRIVED"),
+        (OrderStatus::PickedUp, "PICKED_UP"),
+    ];
+
+    /// The meaning of a status name (case-insensitive), if it is one we know.
+    pub fn from_name(name: &str) -> Option<OrderStatus> {
+        let n = name.trim().to_ascii_uppercase().replace([' ', '-'], "_");
+        Self::ALL.iter().find(|(_, s)| *s == n).map(|(st, _)| *st)
+    }
+}
+
+/// klikit's numeric status → name, from REFERENCE §5, with the config file's
+/// `[status_names]` overrides applied on top. An override may rename a code
+/// to another known state (e.g. `5 = "READY"` if klikit confirms the site's
+/// reading) or to a name of its own, which the kitchen treats as unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusTable {
+    names: BTreeMap<i64, String>,
+}
+
+/// The name shown for a code no table knows.
+pub const UNKNOWN_STATUS: &str = "UNKNOWN";
+
+impl Default for StatusTable {
+    fn default() -> Self {
+        StatusTable { names: (1..).zip(OrderStatus::ALL.iter().map(|(_, n)| n.to_string())).collect() }
+    }
+}
+
+impl StatusTable {
+    /// The default table with `overrides` applied.
+    pub fn with_overrides(overrides: &BTreeMap<i64, String>) -> StatusTable {
+        let mut table = StatusTable::default();
+        for (code, name) in overrides {
+            table.names.insert(*code, name.trim().to_ascii_uppercase());
+        }
+        table
+    }
+
+    /// The name of `code`, or [`UNKNOWN_STATUS`].
+    pub fn name(&self, code: i64) -> &str {
+        self.names.get(&code).map(String::as_str).unwrap_or(UNKNOWN_STATUS)
+    }
+
+    /// What `code` means, or `None` when it means nothing we know.
+    pub fn meaning(&self, code: i64) -> Option<OrderStatus> {
+        self.names.get(&code).and_then(|n| OrderStatus::from_name(n))
+    }
+}
+
+/// The channel name of a klikit `provider_id` (REFERENCE §6).
+pub fn channel_name(provider_id: i64) -> Option<&'static str> {
+    Some(match provider_id {
+        1 => "klikit",
+        2 => "Uber Eats",
+        3 => "Deliveroo",
+        5 => "DoorDash",
+        6 => "GrabFood",
+        7 => "foodpanda",
+        9 => "GoFood",
+        11 => "ShopeeFood",
+        12 => "Demaecan",
+        13 => "Pickaroo",
+        14 => "Wolt",
+        15 => "Square",
+        16 => "TikTok",
+        17 => "Maxim",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn one(v: Value) -> Order {
+        decode_orders(&serde_json::to_vec(&v).unwrap()).unwrap().remove(0)
+    }
+
+    #[test]
+    fn decodes_the_single_order_fixture() {
+        let orders = decode_orders(include_bytes!("../../tests/fixtures/01-order-created-single.json")).unwrap();
+        let o = &orders[0];
+        assert_eq!(o.id, "8120457");
+        assert_eq!(o.short_id, "K7X2");
+        assert_eq!(o.brand, Some(Brand { id: 2041, title: Some("Warung Sambal Ijo".into()) }));
+        assert_eq!((o.provider_id, o.order_type, o.status), (Some(6), OrderType::Delivery, Some(1)));
+        assert_eq!(o.order_comment.as_deref(), Some("Please add extra cutlery"));
+        assert_eq!(o.table_no, None, "an empty table_no is no table");
+        let lines = o.lines.as_ref().expect("the fixture carries a cart");
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].name, "Nasi Goreng Kampung");
+        assert_eq!(lines[0].quantity, 2);
+        assert_eq!(lines[0].modifiers.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["Extra Pedas", "Telur Mata Sapi"]);
+        assert_eq!(lines[1].comment, None, "an empty comment is no comment");
+        assert_eq!(o.placed_at.unwrap().unix_timestamp(), OffsetDateTime::parse("2026-06-25T09:14:11Z", &Rfc3339).unwrap().unix_timestamp());
+    }
+
+    #[test]
+    fn batched_fixture_decodes_both_orders() {
+        let orders = decode_orders(include_bytes!("../../tests/fixtures/04-order-created-batched.json")).unwrap();
+        assert_eq!(orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["8120610", "8120611"]);
+        assert!(orders[1].scheduled_at.is_some(), "the second order is scheduled");
+        assert_eq!(orders[1].short_id, "P2D9");
+    }
+
+    #[test]
+    fn aliases_and_fallbacks() {
+        let o = one(json!({"brand_id": 9, "branch_id": 3, "orders": [{
+            "id": "77", "external_id": "GF-1", "placed_at": "2026-06-25T09:00:00+07:00", "brand_id": "12",
+            "cart": [{"title": "Toast", "quantity": "2", "groups": [{"modifiers": [
+                {"title": "Butter", "modifier_quantity": 1, "groups": [{"modifiers": [{"title": "Salted"}]}]}]}]}],
+            "status": "4", "kds_test": true, "something_new": {"x": 1}
+        }]}));
+        assert_eq!(o.id, "77", "string ids are kept as strings");
+        assert_eq!(o.short_id, "GF-1", "external_id stands in for a missing short_id");
+        assert_eq!(o.brand, Some(Brand { id: 12, title: None }), "per-order brand_id is read when brands[] is absent");
+        assert_eq!(o.branch_id, Some(3), "the envelope's branch fills in");
+        assert!(o.placed_at.is_some(), "placed_at is an alias of created_at");
+        assert_eq!(o.status, Some(4), "a numeric string status is read as a number");
+        assert!(o.test);
+        let lines = o.lines.unwrap();
+        assert_eq!(lines[0].name, "Toast");
+        assert_eq!(lines[0].quantity, 2);
+        assert_eq!(lines[0].modifiers[0].name, "Butter");
+        assert_eq!(lines[0].modifiers[0].modifiers[0].name, "Salted", "v1 groups nest too");
+        assert_eq!(lines[0].modifiers[0].modifiers[0].quantity, 1, "a missing quantity means one");
+    }
+
+    #[test]
+    fn cart_v2_is_preferred_and_missing_fields_are_absent() {
+        let o = one(json!({"orders": [{"id": 5, "cart": [{"title": "Old"}], "cart_v2": [{"name": "New", "quantity": 1}]}]}));
+        assert_eq!(o.lines.unwrap()[0].name, "New");
+        let o = one(json!({"orders": [{"id": 5, "cart": [{"title": "Old"}], "cart_v2": []}]}));
+        assert_eq!(o.lines.unwrap()[0].name, "Old", "an empty cart_v2 falls back to cart");
+        let o = one(json!({"envelope": 1, "orders": [{"id": 6, "brands": "nonsense", "type": 9, "updated_at": "yesterday"}]}));
+        assert_eq!(o.lines, None, "no cart at all is not an empty cart");
+        assert_eq!((o.brand, o.order_type, o.updated_at, o.short_id.as_str()), (None, OrderType::Unknown, None, "6"));
+    }
+
+    #[test]
+    fn undecodable_bodies_name_their_reason() {
+        assert!(matches!(decode_orders(b"nope"), Err(OrderError::NotJson(_))));
+        assert_eq!(decode_orders(br#"{"orders": []}"#), Err(OrderError::NoOrders));
+        assert_eq!(decode_orders(br#"{"orders": [{"id": 1}, {"x": 1}]}"#), Err(OrderError::NoId(1)));
+        assert_eq!(decode_orders(br#"{"orders": [3]}"#), Err(OrderError::NotObject(0)));
+    }
+
+    #[test]
+    fn deep_modifier_nesting_is_cut_off() {
+        let mut m = json!({"name": "leaf"});
+        for _ in 0..20 {
+            m = json!({"name": "m", "modifier_groups": [{"modifiers": [m]}]});
+        }
+        let o = one(json!({"orders": [{"id": 1, "cart_v2": [{"name": "x", "modifier_groups": [{"modifiers": [m]}]}]}]}));
+        let mut depth = 0;
+        let mut cur = &o.lines.unwrap()[0].modifiers;
+        while let Some(first) = cur.first() {
+            depth += 1;
+            cur = &first.modifiers;
+        }
+        assert_eq!(depth, MAX_MODIFIER_DEPTH);
+    }
+
+    #[test]
+    fn status_table_defaults_and_overrides() {
+        let t = StatusTable::default();
+        assert_eq!(t.name(4), "READY");
+        assert_eq!(t.name(9), "PICKED_UP");
+        assert_eq!(t.name(42), UNKNOWN_STATUS);
+        assert_eq!(t.meaning(3), Some(OrderStatus::Cancelled));
+        let t = StatusTable::with_overrides(&BTreeMap::from([(5, "ready".to_string()), (10, "Refunded".to_string())]));
+        assert_eq!(t.meaning(5), Some(OrderStatus::Ready), "an override can give a code another known meaning");
+        assert_eq!((t.name(10), t.meaning(10)), ("REFUNDED", None), "an override can name a code the kitchen does not act on");
+        assert_eq!(channel_name(6), Some("GrabFood"));
+        assert_eq!(channel_name(99), None);
+    }
+}
