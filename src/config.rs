@@ -106,10 +106,51 @@ pub struct ConfigFile {
     pub tunnel: Option<TunnelMode>,
     pub tunnel_token: Option<String>,
     pub cloudflared: Option<PathBuf>,
+    pub public_url: Option<String>,
     /// klikit status code → status name overrides (REFERENCE §5), e.g.
     /// `[status_names] 5 = "READY"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub status_names: std::collections::BTreeMap<String, String>,
+    /// How the board looks and sounds (`[board]`); changed from its settings view.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub board: Option<BoardSettings>,
+}
+
+/// The board's own settings, kept in `config.toml` under `[board]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoardSettings {
+    /// The ticket timer turns amber after this many minutes.
+    pub warn_after_minutes: u32,
+    /// The ticket timer turns red after this many minutes.
+    pub late_after_minutes: u32,
+    /// Chime on a new order.
+    pub chime: bool,
+    /// Repeat the chime until someone touches the screen.
+    pub chime_repeat: bool,
+}
+
+impl Default for BoardSettings {
+    fn default() -> Self {
+        BoardSettings { warn_after_minutes: 5, late_after_minutes: 10, chime: true, chime_repeat: false }
+    }
+}
+
+impl BoardSettings {
+    /// Checks the thresholds make sense; names the problem when they do not.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |reason: String| ConfigError::Invalid { name: "board timer thresholds", reason };
+        if !(1..=240).contains(&self.warn_after_minutes) || !(1..=240).contains(&self.late_after_minutes) {
+            return Err(invalid("minutes must be between 1 and 240".into()));
+        }
+        if self.late_after_minutes <= self.warn_after_minutes {
+            return Err(invalid(format!(
+                "the red threshold ({} min) must come after the amber one ({} min)",
+                self.late_after_minutes, self.warn_after_minutes
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Values given on the command line; they win over everything else.
@@ -140,6 +181,10 @@ pub struct Config {
     pub tunnel_token: Option<Secret>,
     /// Explicit path to `cloudflared`; otherwise it is looked up on PATH.
     pub cloudflared: Option<PathBuf>,
+    /// The public base URL klikit posts to (`https://orders.example.com`):
+    /// a named tunnel's hostname, or the kitchen's own reverse proxy. Quick
+    /// tunnels learn theirs from cloudflared.
+    pub public_url: Option<String>,
     /// klikit status code → name overrides.
     pub status_names: std::collections::BTreeMap<i64, String>,
     /// Storage tuning (benchmarks and fault tests only change these).
@@ -165,6 +210,7 @@ impl Config {
             tunnel: TunnelMode::Off,
             tunnel_token: None,
             cloudflared: None,
+            public_url: None,
             status_names: Default::default(),
             store: Default::default(),
             header_timeout: Duration::from_secs(10),
@@ -212,6 +258,13 @@ impl Config {
         };
         config.tunnel_token = env("KDS_TUNNEL_TOKEN").or(file.tunnel_token).and_then(Secret::new);
         config.cloudflared = env("KDS_CLOUDFLARED").map(PathBuf::from).or(file.cloudflared);
+        if let Some(url) = env("KDS_PUBLIC_URL").or(file.public_url) {
+            let url = url.trim().trim_end_matches('/').to_string();
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError::Invalid { name: "public_url", reason: format!("{url:?} is not a URL like https://orders.example.com") });
+            }
+            config.public_url = Some(url);
+        }
         for (code, name) in file.status_names {
             let code = code.trim().parse::<i64>().map_err(|_| ConfigError::Invalid {
                 name: "status_names",
@@ -253,6 +306,34 @@ fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
     let probe = dir.join(".kds-write-probe");
     std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable: {e}")))?;
     let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Reads `config.toml` from `data_dir` (an absent file is the defaults).
+pub fn read_config_file(data_dir: &Path) -> Result<ConfigFile, ConfigError> {
+    read_file(&data_dir.join(CONFIG_FILE))
+}
+
+/// Writes `config.toml` in `data_dir`, replacing it atomically (write a
+/// temporary file, then rename) and readable by its owner only, since it
+/// may hold the webhook secret. Comments in a hand-edited file are not kept.
+pub fn save_config_file(data_dir: &Path, file: &ConfigFile) -> Result<(), ConfigError> {
+    let path = data_dir.join(CONFIG_FILE);
+    let fail = |reason: String| ConfigError::DataDir { path: path.clone(), reason };
+    let text = toml::to_string_pretty(file).map_err(|e| fail(format!("cannot encode settings: {e}")))?;
+    let temp = data_dir.join(format!(".{CONFIG_FILE}.tmp"));
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(&temp).map_err(|e| fail(format!("cannot write: {e}")))?;
+        out.write_all(b"# kds settings. The board's settings view rewrites this file.\n").map_err(|e| fail(e.to_string()))?;
+        out.write_all(text.as_bytes()).map_err(|e| fail(e.to_string()))?;
+        out.sync_all().map_err(|e| fail(e.to_string()))?;
+    }
+    std::fs::rename(&temp, &path).map_err(|e| fail(format!("cannot replace: {e}")))?;
     Ok(())
 }
 
@@ -319,12 +400,50 @@ mod tests {
     }
 
     #[test]
+    fn public_url_is_a_url_without_its_trailing_slash() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = load(dir.path(), &[("KDS_PUBLIC_URL", "https://orders.example.com/")], Overrides::default()).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://orders.example.com"), "<url>/webhooks/klikit must not get a double slash");
+        let e = load(dir.path(), &[("KDS_PUBLIC_URL", "orders.example.com")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("public_url"), "{e}");
+    }
+
+    #[test]
     fn unwritable_data_dir_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a-file");
         std::fs::write(&file, "x").unwrap();
         let e = load(&file.join("sub"), &[], Overrides::default()).unwrap_err();
         assert!(matches!(e, ConfigError::DataDir { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_saved_file_reads_back_and_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = ConfigFile { webhook_secret: Some("whsec-saved".into()), tunnel: Some(TunnelMode::Quick), ..Default::default() };
+        file.status_names.insert("5".into(), "READY".into());
+        file.board = Some(BoardSettings { warn_after_minutes: 3, late_after_minutes: 7, chime: false, chime_repeat: true });
+        save_config_file(dir.path(), &file).unwrap();
+        let back = read_config_file(dir.path()).unwrap();
+        assert_eq!(back.board, file.board, "board settings survive a save");
+        assert_eq!(back.status_names, file.status_names);
+        let c = load(dir.path(), &[], Overrides::default()).unwrap();
+        assert_eq!(c.webhook_secret, Some(WebhookSecret::new("whsec-saved").unwrap()), "a saved file loads like a hand-written one");
+        assert_eq!(c.tunnel, TunnelMode::Quick);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(CONFIG_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the file holds the secret, so only its owner may read it (mode {mode:o})");
+        }
+    }
+
+    #[test]
+    fn board_thresholds_must_be_ordered_and_bounded() {
+        assert!(BoardSettings::default().validate().is_ok());
+        let bad = BoardSettings { warn_after_minutes: 10, late_after_minutes: 5, ..Default::default() };
+        assert!(bad.validate().unwrap_err().to_string().contains("must come after"));
+        assert!(BoardSettings { warn_after_minutes: 0, ..Default::default() }.validate().is_err());
     }
 
     #[test]

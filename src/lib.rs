@@ -14,6 +14,9 @@
 //! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
 //! | [`server`] | starting and stopping all of the above | business rules |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
+//! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
+//! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
+//! | [`status`] | `kds status`: the health report as terminal text | fetch anything |
 //! | [`simulator`] | playing klikit: signing and posting deliveries, generating load | touch the store |
 //!
 //! The data flow: klikit → (cloudflared) → [`intake`] verifies the HMAC over
@@ -28,6 +31,9 @@ pub mod config;
 pub mod intake;
 pub mod kitchen;
 pub mod klikit;
+pub mod selftest;
 pub mod server;
 pub mod simulator;
+pub mod status;
 pub mod store;
+pub mod tunnel;

@@ -3,6 +3,8 @@
 //! - `kds serve`: run the receiver, the kitchen and the board, headless.
 //! - `kds send`: sign a file's bytes and post them the way klikit would.
 //! - `kds load`: generate signed orders and measure the receiver.
+//! - `kds selftest`: post one signed test order and follow it hop by hop to the board.
+//! - `kds status`: print the running kds's health for someone on a terminal.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +59,40 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
         file: PathBuf,
+    },
+    /// Post one signed test order (public URL if any, else the local intake) and report each hop.
+    Selftest {
+        #[command(flatten)]
+        common: Common,
+        /// App listener of the running kds. Env: KDS_LISTEN. Default 127.0.0.1:8787.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Intake listener of the running kds. Env: KDS_WEBHOOK_LISTEN. Default 127.0.0.1:8080.
+        #[arg(long, value_name = "ADDR")]
+        webhook_listen: Option<String>,
+        /// Public base URL to post to; default: the tunnel's URL from /api/health, else public_url.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// Only post to the local intake, even when there is a public URL.
+        #[arg(long)]
+        local: bool,
+        /// Seconds to wait for the test ticket to show on the board.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        wait: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the running kds's health: receiver, secret, tunnel and URL, last delivery.
+    Status {
+        #[command(flatten)]
+        common: Common,
+        /// App listener of the running kds. Env: KDS_LISTEN. Default 127.0.0.1:8787.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// Print the health JSON as it is.
+        #[arg(long)]
+        json: bool,
     },
     /// Post generated, signed orders and report throughput and ack latency.
     Load {
@@ -130,6 +166,45 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("event id {} ({:.1} ms)", delivery.event_id, answer.latency.as_secs_f64() * 1000.0);
             Ok(if (200..300).contains(&answer.status) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+        Command::Selftest { common, listen, webhook_listen, public_url, local, wait, json } => {
+            let config = Config::load(Overrides { data_dir: common.data_dir, listen, webhook_listen, ..Default::default() })?;
+            let app_url = kds::selftest::local_url(config.listen);
+            let public_url = match (local, public_url) {
+                (true, _) => None,
+                (false, Some(url)) => Some(url.trim_end_matches('/').to_string()),
+                (false, None) => {
+                    let health = fetch_health(&app_url, &config).await.ok();
+                    let from_tunnel = health.as_ref().and_then(|h| h["tunnel"]["url"].as_str().map(str::to_string));
+                    from_tunnel.or_else(|| config.public_url.clone())
+                }
+            };
+            let plan = kds::selftest::SelftestPlan {
+                intake_url: kds::selftest::local_url(config.webhook_listen),
+                app_url,
+                public_url,
+                secret: config.webhook_secret.clone(),
+                api_token: config.api_token.clone(),
+                shown_timeout: std::time::Duration::from_secs(wait),
+            };
+            let report = kds::selftest::run(plan).await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{report}");
+            }
+            Ok(if report.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Status { common, listen, json } => {
+            let config = Config::load(Overrides { data_dir: common.data_dir, listen, ..Default::default() })?;
+            let app_url = kds::selftest::local_url(config.listen);
+            let health = fetch_health(&app_url, &config).await.with_context(|| format!("kds is not answering at {app_url}: is `kds serve` running?"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&health)?);
+            } else {
+                print!("{}", kds::status::render(&health, time::OffsetDateTime::now_utc()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Load { common, url, count, concurrency, duplicates, rate, seed, json } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
             let secret = config.webhook_secret.clone().context("no webhook secret configured: set KLIKIT_WEBHOOK_SECRET")?;
@@ -147,6 +222,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `GET /api/health` on the app listener at `app_url`.
+async fn fetch_health(app_url: &str, config: &Config) -> Result<serde_json::Value> {
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
+    let mut req = client.get(format!("{app_url}/api/health"));
+    if let Some(token) = &config.api_token {
+        req = req.bearer_auth(token.expose());
+    }
+    let res = req.send().await?;
+    let status = res.status();
+    let body: serde_json::Value = res.json().await.context("the health answer is not JSON")?;
+    if body.get("intake").is_none() {
+        bail!("{app_url}/api/health answered {status} without a health report");
+    }
+    Ok(body)
 }
 
 /// Installs the SIGINT and SIGTERM handlers now; the future resolves on either.

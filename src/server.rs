@@ -34,6 +34,7 @@ use crate::klikit::StatusTable;
 use crate::config::Config;
 use crate::intake::{self, Intake};
 use crate::store::{Store, StoreError};
+use crate::tunnel::{Tunnel, TunnelOptions, TunnelStatus};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,6 +55,7 @@ pub struct Server {
     store: Store,
     intake: Intake,
     alerts: Alerts,
+    tunnel: Tunnel,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -80,6 +82,8 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");
+        // The tunnel points at the intake listener's bound address, never the app's.
+        let tunnel = Tunnel::start(TunnelOptions::from_config(&config, intake_addr), alerts.clone());
         if !app_addr.ip().is_loopback() && config.api_token.is_none() {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
@@ -95,6 +99,7 @@ impl Server {
             app_addr,
             intake_addr,
             shutdown: shutdown_rx.clone(),
+            tunnel: tunnel.status(),
         };
         let tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
@@ -102,7 +107,7 @@ impl Server {
             applier_task,
         ];
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
-        Ok(Server { intake_addr, app_addr, store, intake, alerts, shutdown, tasks })
+        Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks })
     }
 
     /// The intake listener's bound address.
@@ -131,8 +136,15 @@ impl Server {
         &self.alerts
     }
 
-    /// Stops accepting, lets in-flight requests finish, and closes the store.
+    /// The tunnel's status, and changes to it.
+    pub fn tunnel(&self) -> watch::Receiver<TunnelStatus> {
+        self.tunnel.status()
+    }
+
+    /// Stops the tunnel, stops accepting, lets in-flight requests finish,
+    /// and closes the store.
     pub async fn shutdown(self) {
+        self.tunnel.stop().await;
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;

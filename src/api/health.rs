@@ -42,6 +42,11 @@ pub async fn snapshot(state: &AppState) -> Result<Value, StoreError> {
         },
         "store": { "status": "ok", "deliveries": counts.total, "unprocessable": counts.unprocessable },
         "applier": { "pending": counts.pending, "lag_ms": lag_ms },
-        "tunnel": { "state": "off", "url": null, "reason": null },
+        "tunnel": tunnel_json(state),
     }))
+}
+
+/// The `"tunnel"` object: `{"state", "url", "reason"}`.
+pub fn tunnel_json(state: &AppState) -> serde_json::Value {
+    json!(*state.tunnel.borrow())
 }

@@ -1,5 +1,6 @@
-//! The app listener: the board's JSON API, its live stream, and (later) the
-//! board itself. Bound to loopback by default.
+//! The app listener: the board's JSON API, its live stream, the settings the
+//! board changes, and the board itself (`board`: embedded `ui/dist`, served
+//! with a strict Content-Security-Policy). Bound to loopback by default.
 //!
 //! Handlers are thin: they translate HTTP to calls on `store`, `kitchen` and
 //! `intake`, and back. This module never runs SQL itself. Errors leave as
@@ -9,15 +10,19 @@
 //! Every request passes [`guard`] first: `Host` and `Origin` checks against
 //! DNS rebinding, and a bearer token on `/api/` when bound beyond loopback.
 
+pub mod board;
 mod guard;
 mod health;
 mod live;
+mod selftest;
+mod settings;
 mod tickets;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -45,20 +50,27 @@ pub struct AppState {
     pub intake_addr: SocketAddr,
     /// Turns true when the server shuts down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
+    /// The tunnel supervisor's status (`off` when there is none).
+    pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
 }
 
 /// The app listener's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
+        .route("/api/selftest", post(selftest::selftest))
+        .route("/api/settings", get(settings::get_settings).put(settings::put_settings))
         .route("/api/tickets", get(tickets::open))
         .route("/api/tickets/{order_id}", get(tickets::one))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
         .route("/api/done", get(tickets::done))
         .route("/api/deliveries", get(tickets::deliveries))
         .route("/api/live", get(live::live))
-        .fallback(|| async { ApiError::NotFound("not found") })
+        // Board files for GET outside /api/, a JSON 404 for everything else.
+        .fallback(board::serve)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard))
+        // Outermost, so refusals from the guard carry the policy too.
+        .layer(map_response(board::security_headers))
         .with_state(state)
 }
 
@@ -124,6 +136,7 @@ mod tests {
             app_addr: "127.0.0.1:8787".parse().unwrap(),
             intake_addr: "127.0.0.1:8080".parse().unwrap(),
             shutdown: watch::channel(false).1,
+            tunnel: crate::tunnel::Tunnel::off().status(),
         };
         (dir, router(state))
     }

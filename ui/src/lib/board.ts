@@ -1,0 +1,300 @@
+// The board's state: the open tickets as the server last described them,
+// which one is selected, which are freshly arrived (flash + chime), and the
+// undo offer after a bump. Pure: no fetch, no DOM, time passed in. The
+// Svelte components read `BoardView` snapshots through `subscribe`.
+
+import type { Column, Ticket, TicketEvent, TicketList } from "./api";
+
+/// The columns a cook sees, left to right. Done is hidden (recall list);
+/// cancelled tickets get their own column only while there are any.
+export const BOARD_COLUMNS = ["scheduled", "new", "preparing", "ready"] as const;
+export type BoardColumn = (typeof BOARD_COLUMNS)[number] | "cancelled";
+
+export const COLUMN_TITLES: Record<Column, string> = {
+  scheduled: "Scheduled",
+  new: "New",
+  preparing: "Preparing",
+  ready: "Ready",
+  done: "Done",
+  cancelled: "Cancelled",
+};
+
+/// How long a bump can be undone, and how long a new card flashes.
+export const UNDO_MS = 6000;
+export const FLASH_MS = 8000;
+
+export interface Undo {
+  order_id: string;
+  short_id: string;
+  /// The column the bump moved it from, and the column it went to.
+  from: Column;
+  to: Column;
+  until: number;
+}
+
+export interface ColumnView {
+  key: BoardColumn;
+  title: string;
+  tickets: Ticket[];
+}
+
+export interface BoardView {
+  seq: number | null;
+  columns: ColumnView[];
+  /// Ticket ids in reading order (column by column, top to bottom): what
+  /// digits on the keyboard select.
+  order: string[];
+  /// Open tickets still to be cooked (not cancelled).
+  count: number;
+  selected: string | null;
+  /// Tickets that arrived while the board watched and nobody touched yet.
+  fresh: ReadonlySet<string>;
+  undo: Undo | null;
+}
+
+const OPEN: ReadonlySet<Column> = new Set<Column>(["scheduled", "new", "preparing", "ready", "cancelled"]);
+
+/// Does this ticket belong on the board? The engine says so in `open`; the
+/// column decides for a ticket without it.
+export function isOpen(t: Ticket): boolean {
+  return typeof t.open === "boolean" ? t.open : OPEN.has(t.column) && !t.cancellation_acknowledged;
+}
+
+const time = (iso: string | null): number => (iso ? Date.parse(iso) : NaN);
+
+/// Oldest first; scheduled tickets by their scheduled time. Ties by order id
+/// so the order is stable.
+export function compareTickets(a: Ticket, b: Ticket): number {
+  const key = (t: Ticket) => {
+    const at = t.column === "scheduled" ? time(t.scheduled_at ?? t.placed_at) : time(t.placed_at ?? t.column_since);
+    return Number.isNaN(at) ? time(t.column_since) : at;
+  };
+  return key(a) - key(b) || (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0);
+}
+
+/// Is `incoming` at least as new as `current`? (A bump's answer can arrive
+/// after the live stream already told us something newer.)
+export function isNewer(incoming: Ticket, current: Ticket | undefined): boolean {
+  if (!current) return true;
+  const a = time(incoming.updated_at);
+  const b = time(current.updated_at);
+  return Number.isNaN(a) || Number.isNaN(b) || a >= b;
+}
+
+export class Board {
+  private tickets = new Map<string, Ticket>();
+  private seq: number | null = null;
+  private selected: string | null = null;
+  private fresh = new Map<string, number>(); // order id -> flash ends at
+  private undo: Undo | null = null;
+  private listeners = new Set<(v: BoardView) => void>();
+  /// Columns whose tickets changed since the last view; the others keep
+  /// their (sorted) arrays, so an update costs one column's sort and the
+  /// components see unchanged columns as unchanged.
+  private dirty = new Set<BoardColumn>(["scheduled", "new", "preparing", "ready", "cancelled"]);
+  private built = new Map<BoardColumn, ColumnView>();
+  private view: BoardView;
+  private onNew: (t: Ticket) => void;
+
+  constructor(onNew: (t: Ticket) => void = () => {}) {
+    this.onNew = onNew;
+    this.view = this.build();
+  }
+
+  // ---- feeding it ----
+
+  /// Replaces everything with a snapshot (first connect, or too far behind).
+  /// Tickets in a snapshot never flash: they were not news to this screen
+  /// unless they are new since the last thing it saw.
+  snapshot(list: TicketList, now: number) {
+    const before = this.seq === null ? null : new Set(this.tickets.keys());
+    this.tickets.clear();
+    for (const c of [...BOARD_COLUMNS, "cancelled" as const]) this.dirty.add(c);
+    for (const t of list.tickets) if (isOpen(t)) this.tickets.set(t.order_id, t);
+    this.seq = list.seq;
+    if (before) {
+      for (const t of this.tickets.values()) if (!before.has(t.order_id) && t.column !== "cancelled") this.arrived(t, now);
+    }
+    if (this.selected && !this.tickets.has(this.selected)) this.selected = null;
+    for (const id of this.fresh.keys()) if (!this.tickets.has(id)) this.fresh.delete(id);
+    this.changed();
+  }
+
+  /// One change from the live stream: the whole ticket after it.
+  event(event: TicketEvent, now: number) {
+    const known = this.tickets.has(event.ticket.order_id);
+    this.seq = event.seq;
+    this.put(event.ticket);
+    if (!known && this.tickets.has(event.ticket.order_id) && event.ticket.column !== "cancelled") this.arrived(event.ticket, now);
+    this.changed();
+  }
+
+  /// A ticket the API answered with (after a bump, recall or acknowledge).
+  answer(ticket: Ticket) {
+    if (!isNewer(ticket, this.tickets.get(ticket.order_id))) return;
+    this.put(ticket);
+    this.changed();
+  }
+
+  private put(t: Ticket) {
+    const old = this.tickets.get(t.order_id);
+    if (old) this.dirty.add(old.column as BoardColumn);
+    if (isOpen(t)) this.dirty.add(t.column as BoardColumn);
+    if (isOpen(t)) {
+      this.tickets.set(t.order_id, t);
+    } else {
+      this.tickets.delete(t.order_id);
+      this.fresh.delete(t.order_id);
+      if (this.selected === t.order_id) this.selected = null;
+    }
+  }
+
+  private arrived(t: Ticket, now: number) {
+    this.fresh.set(t.order_id, now + FLASH_MS);
+    this.onNew(t);
+  }
+
+  // ---- what people do ----
+
+  select(id: string | null) {
+    this.selected = id && this.tickets.has(id) ? id : null;
+    this.changed();
+  }
+
+  /// Moves the selection by arrow key: left/right across columns (keeping
+  /// the row where it can), up/down within the column.
+  move(direction: "left" | "right" | "up" | "down") {
+    const cols = this.view.columns.filter((c) => c.tickets.length > 0);
+    if (cols.length === 0) return;
+    let ci = cols.findIndex((c) => c.tickets.some((t) => t.order_id === this.selected));
+    if (ci < 0) {
+      this.select(cols[0].tickets[0].order_id);
+      return;
+    }
+    let ri = cols[ci].tickets.findIndex((t) => t.order_id === this.selected);
+    if (direction === "up") ri = Math.max(0, ri - 1);
+    if (direction === "down") ri = Math.min(cols[ci].tickets.length - 1, ri + 1);
+    if (direction === "left" || direction === "right") {
+      ci = Math.min(cols.length - 1, Math.max(0, ci + (direction === "left" ? -1 : 1)));
+      ri = Math.min(ri, cols[ci].tickets.length - 1);
+    }
+    this.select(cols[ci].tickets[ri].order_id);
+  }
+
+  /// Selects the ticket at 1-based position `n` in reading order.
+  selectNumber(n: number): boolean {
+    const id = this.view.order[n - 1];
+    if (!id) return false;
+    this.select(id);
+    return true;
+  }
+
+  /// Somebody touched the screen or pressed a key: stop flashing.
+  touched() {
+    if (this.fresh.size === 0) return;
+    this.fresh.clear();
+    this.changed();
+  }
+
+  offerUndo(t: Ticket, from: Column, now: number) {
+    this.undo = { order_id: t.order_id, short_id: t.short_id, from, to: t.column, until: now + UNDO_MS };
+    this.changed();
+  }
+
+  clearUndo() {
+    if (!this.undo) return;
+    this.undo = null;
+    this.changed();
+  }
+
+  /// Drops flashes and the undo offer whose time is up.
+  tick(now: number) {
+    let dirty = false;
+    for (const [id, until] of this.fresh) {
+      if (until <= now) {
+        this.fresh.delete(id);
+        dirty = true;
+      }
+    }
+    if (this.undo && this.undo.until <= now) {
+      this.undo = null;
+      dirty = true;
+    }
+    if (dirty) this.changed();
+  }
+
+  get(id: string): Ticket | undefined {
+    return this.tickets.get(id);
+  }
+
+  hasFresh(): boolean {
+    return this.fresh.size > 0;
+  }
+
+  current(): BoardView {
+    return this.view;
+  }
+
+  // ---- reading it ----
+
+  subscribe(fn: (v: BoardView) => void): () => void {
+    this.listeners.add(fn);
+    fn(this.view);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed() {
+    this.view = this.build();
+    for (const fn of this.listeners) fn(this.view);
+  }
+
+  private build(): BoardView {
+    if (this.dirty.size > 0) {
+      const by = new Map<BoardColumn, Ticket[]>();
+      for (const key of this.dirty) by.set(key, []);
+      for (const t of this.tickets.values()) by.get(t.column as BoardColumn)?.push(t);
+      for (const [key, tickets] of by) this.built.set(key, { key, title: COLUMN_TITLES[key], tickets: tickets.sort(compareTickets) });
+      this.dirty.clear();
+    }
+    const cancelled = this.built.get("cancelled")?.tickets.length ?? 0;
+    const keys: BoardColumn[] = [...BOARD_COLUMNS];
+    if (cancelled) keys.push("cancelled");
+    const columns = keys.map((key) => this.built.get(key) ?? { key, title: COLUMN_TITLES[key], tickets: [] });
+    const order = columns.flatMap((c) => c.tickets.map((t) => t.order_id));
+    return {
+      seq: this.seq,
+      columns,
+      order,
+      count: this.tickets.size - cancelled,
+      selected: this.selected,
+      fresh: new Set(this.fresh.keys()),
+      undo: this.undo,
+    };
+  }
+}
+
+/// Where a bump takes a ticket (for the undo message and drag targets);
+/// null when a bump does nothing from there.
+export function nextColumn(c: Column): Column | null {
+  switch (c) {
+    case "scheduled":
+      return "new";
+    case "new":
+      return "preparing";
+    case "preparing":
+      return "ready";
+    case "ready":
+      return "done";
+    default:
+      return null;
+  }
+}
+
+/// The steps a drag from `from` to `to` takes: bumps forward, recalls back.
+export function dragSteps(from: Column, to: Column): { action: "bump" | "recall"; count: number } | null {
+  const order: Column[] = ["scheduled", "new", "preparing", "ready", "done"];
+  const a = order.indexOf(from);
+  const b = order.indexOf(to);
+  if (a < 0 || b < 0 || a === b) return null;
+  return b > a ? { action: "bump", count: b - a } : { action: "recall", count: a - b };
+}

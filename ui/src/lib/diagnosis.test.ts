@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { Health } from "./api";
+import { diagnose, intakeSummary, tunnelSummary } from "./diagnosis";
+
+const health = (over: Partial<Health> = {}): Health => ({
+  intake: { secret_configured: true, received: 1, invalid_signature: 0, last_received_at: null },
+  store: { status: "ok" },
+  applier: { pending: 0 },
+  tunnel: { state: "off" },
+  ...over,
+});
+
+describe("diagnose", () => {
+  it("pairs a signature mismatch with the secret and proxy advice", () => {
+    const d = diagnose({ outcome: "invalid_signature", reason: null });
+    expect(d.severity).toBe("bad");
+    expect(d.fix).toMatch(/webhook secret/);
+    expect(d.fix).toMatch(/proxy/);
+  });
+
+  it("explains missing headers as a proxy stripping them", () => {
+    expect(diagnose({ outcome: "bad_request", reason: "missing header x-klikit-signature" }).fix).toMatch(/strips unknown headers/);
+  });
+
+  it("says why an order was unprocessable", () => {
+    const d = diagnose({ outcome: "unprocessable", reason: "orders is empty" });
+    expect(d.words).toContain("orders is empty");
+    expect(d.fix).toMatch(/klikit partner support/);
+  });
+
+  it("has nothing to fix for a good delivery, and shows unknown outcomes raw", () => {
+    expect(diagnose({ outcome: "applied", reason: null })).toMatchObject({ severity: "good", fix: null });
+    expect(diagnose({ outcome: "something_new", reason: "x" }).words).toBe("something_new (x)");
+  });
+
+  it("covers every outcome the intake can refuse with", () => {
+    for (const outcome of ["bad_request", "invalid_signature", "too_large", "unsupported_encoding", "body_error", "no_secret", "store_unavailable"]) {
+      expect(diagnose({ outcome, reason: null }).fix, `${outcome} needs advice`).not.toBeNull();
+    }
+  });
+});
+
+describe("header summaries", () => {
+  it("shouts when there is no secret, the store is down or the tunnel failed", () => {
+    expect(intakeSummary(health()).severity).toBe("good");
+    expect(intakeSummary(health({ intake: { secret_configured: false, received: 0, invalid_signature: 0, last_received_at: null } })).words).toMatch(/NO SECRET/);
+    expect(intakeSummary(health({ store: { status: "unavailable" } })).severity).toBe("bad");
+    expect(tunnelSummary(health({ tunnel: { state: "connected", url: "https://a.trycloudflare.com" } })).words).toContain("https://a.trycloudflare.com");
+    expect(tunnelSummary(health({ tunnel: { state: "failed", reason: "x" } })).severity).toBe("bad");
+    expect(tunnelSummary(null).severity).toBe("info");
+  });
+});

@@ -1,0 +1,107 @@
+// Plain words for a delivery's outcome, each paired with what to do about
+// it (from klikit's troubleshooting advice, REFERENCE.md §2.3-2.5).
+
+import type { Delivery, Health } from "./api";
+
+export type Severity = "good" | "info" | "bad";
+
+export interface Diagnosis {
+  words: string;
+  fix: string | null;
+  severity: Severity;
+}
+
+export function diagnose(d: Pick<Delivery, "outcome" | "reason">): Diagnosis {
+  const why = d.reason ? ` (${d.reason})` : "";
+  switch (d.outcome) {
+    case "received":
+      return { words: "Received and stored; waiting to reach the board.", fix: null, severity: "good" };
+    case "applied":
+      return { words: "Received and shown on the board.", fix: null, severity: "good" };
+    case "duplicate":
+      return {
+        words: "A repeat of a delivery already received; ignored (klikit retries until it gets a 2xx).",
+        fix: "Nothing to do. Many repeats in a row mean klikit did not get our answer in time: check the tunnel and that the receiver answers within 10 seconds.",
+        severity: "info",
+      };
+    case "unprocessable":
+      return {
+        words: `Signed correctly, but the order could not be read${why}.`,
+        fix: "Stored for inspection. If it keeps happening, send the event id to klikit partner support: the body or event type is not what their docs describe.",
+        severity: "bad",
+      };
+    case "invalid_signature":
+      return {
+        words: "Refused: the signature did not match.",
+        fix: "Signature mismatch on every delivery: check the webhook secret (no stray spaces or a trailing newline when pasting it), or a proxy, WAF or API gateway rewriting the body. One-off mismatches during a secret rotation: set the previous secret too.",
+        severity: "bad",
+      };
+    case "bad_request":
+      return {
+        words: `Refused: the request was incomplete${why}.`,
+        fix: "Missing x-klikit-* headers usually mean a proxy or CDN strips unknown headers: let x-klikit-signature, x-klikit-event-id and x-klikit-event-type through (nginx: check underscores_in_headers and proxy header settings).",
+        severity: "bad",
+      };
+    case "too_large":
+      return {
+        words: "Refused: the body was over 1 MiB.",
+        fix: "Real orders are far smaller; check what is posting to the webhook URL.",
+        severity: "bad",
+      };
+    case "unsupported_encoding":
+      return {
+        words: "Refused: the body was compressed.",
+        fix: "Send the body uncompressed (a proxy may be adding gzip).",
+        severity: "bad",
+      };
+    case "body_error":
+      return {
+        words: "Refused: the body did not arrive in full (too slow or cut off).",
+        fix: "klikit retries. If it keeps happening, check the tunnel or proxy between klikit and this machine.",
+        severity: "bad",
+      };
+    case "no_secret":
+      return {
+        words: "Refused with 503: no webhook secret is configured.",
+        fix: "Enter the webhook secret klikit gave you in Settings. klikit retries, so nothing is lost if it is set soon.",
+        severity: "bad",
+      };
+    case "store_unavailable":
+      return {
+        words: "Refused with 503: the database could not commit it.",
+        fix: "klikit will retry. Check free disk space and that the data directory is writable.",
+        severity: "bad",
+      };
+    default:
+      return { words: `${d.outcome}${why}`, fix: null, severity: "info" };
+  }
+}
+
+/// One line on the receiver's state for the header strip.
+export function intakeSummary(h: Health | null): { words: string; severity: Severity } {
+  if (!h) return { words: "Receiver: unknown", severity: "info" };
+  if (!h.intake.secret_configured) return { words: "Receiver: NO SECRET", severity: "bad" };
+  if (h.store.status !== "ok") return { words: "Receiver: DATABASE DOWN", severity: "bad" };
+  return { words: "Receiver OK", severity: "good" };
+}
+
+export function tunnelSummary(h: Health | null): { words: string; severity: Severity } {
+  const t = h?.tunnel;
+  if (!t) return { words: "Tunnel: unknown", severity: "info" };
+  switch (t.state) {
+    case "off":
+      return { words: "Tunnel off", severity: "info" };
+    case "connected":
+      return { words: t.url ? `Tunnel ${t.url}` : "Tunnel up", severity: "good" };
+    case "starting":
+      return { words: "Tunnel starting", severity: "info" };
+    case "reconnecting":
+      return { words: "TUNNEL RECONNECTING", severity: "bad" };
+    case "failed":
+      return { words: "TUNNEL FAILED", severity: "bad" };
+    case "not_installed":
+      return { words: "cloudflared NOT INSTALLED", severity: "bad" };
+    default:
+      return { words: `Tunnel ${t.state}`, severity: "info" };
+  }
+}

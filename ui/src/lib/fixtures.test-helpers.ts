@@ -1,0 +1,34 @@
+// Ticket builders for the unit tests.
+import type { Ticket } from "./api";
+
+export function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
+  return {
+    order_id: id,
+    short_id: `S${id}`,
+    brand: { id: 1, title: "Warung" },
+    branch_id: 1,
+    provider_id: 6,
+    channel: "GrabFood",
+    order_type: "pickup",
+    table_no: null,
+    status_code: 1,
+    status: "PLACED",
+    column: "new",
+    placed_at: "2026-06-25T09:00:00Z",
+    scheduled_at: null,
+    column_since: "2026-06-25T09:00:00Z",
+    updated_at: "2026-06-25T09:00:00Z",
+    lines: [{ name: "Nasi Goreng", quantity: 2, comment: null, modifiers: [], change: null, previous_quantity: null }],
+    order_comment: null,
+    changed: false,
+    cancelled: false,
+    cancellation_reason: null,
+    driver: null,
+    test: false,
+    item_count: 2,
+    open: !["done"].includes(over.column ?? "new") && !over.cancellation_acknowledged,
+    cancellation_acknowledged: false,
+    klikit_updated_at: null,
+    ...over,
+  };
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { ageLevel, ago, changeLabel, clock, driverLabel, elapsed, isAllergyNote, modifierRows, orderTypeLabel, sourceLabel } from "./format";
+
+const placed = "2026-06-25T09:00:00Z";
+const at = (s: string) => Date.parse(`2026-06-25T${s}Z`);
+
+describe("timer", () => {
+  it("counts minutes and seconds, then hours", () => {
+    expect(elapsed(placed, at("09:04:07"))).toBe("4:07");
+    expect(elapsed(placed, at("10:02:33"))).toBe("1:02:33");
+    expect(elapsed(placed, at("09:00:00"))).toBe("0:00");
+    expect(elapsed("2026-06-25T10:00:00Z", at("09:48:30")), "a scheduled time reads as a countdown").toBe("in 12 min");
+    expect(elapsed(null, at("09:00:00"))).toBe("");
+    expect(elapsed("not a time", at("09:00:00"))).toBe("");
+  });
+
+  it("turns amber at the warn threshold and red at the late one", () => {
+    expect(ageLevel(placed, at("09:04:59"), 5, 10)).toBe("ok");
+    expect(ageLevel(placed, at("09:05:00"), 5, 10)).toBe("warn");
+    expect(ageLevel(placed, at("09:10:00"), 5, 10)).toBe("late");
+    expect(ageLevel(placed, at("09:03:00"), 2, 3), "thresholds are configurable").toBe("late");
+  });
+});
+
+describe("card labels", () => {
+  it("names the order type, with the table for dine-in", () => {
+    expect(orderTypeLabel({ order_type: "dine_in", table_no: "7" })).toBe("DINE-IN · T7");
+    expect(orderTypeLabel({ order_type: "dine_in", table_no: null })).toBe("DINE-IN");
+    expect(orderTypeLabel({ order_type: "delivery", table_no: null })).toBe("DELIVERY");
+    expect(orderTypeLabel({ order_type: "unknown", table_no: null })).toBe("ORDER");
+  });
+
+  it("joins brand and channel, skipping what is missing", () => {
+    expect(sourceLabel({ brand: { id: 1, title: "Kopi Senja" }, channel: "GrabFood" })).toBe("Kopi Senja · GrabFood");
+    expect(sourceLabel({ brand: null, channel: "GoFood" })).toBe("GoFood");
+    expect(sourceLabel({ brand: null, channel: null })).toBe("");
+  });
+
+  it("labels drivers and line changes", () => {
+    expect(driverLabel({ driver: "arrived" })).toBe("DRIVER HERE");
+    expect(driverLabel({ driver: null })).toBeNull();
+    expect(changeLabel({ change: "quantity", previous_quantity: 1, quantity: 2 })).toBe("WAS 1");
+    expect(changeLabel({ change: "added", previous_quantity: null, quantity: 1 })).toBe("NEW");
+    expect(changeLabel({ change: "removed", previous_quantity: null, quantity: 1 })).toBe("REMOVED");
+    expect(changeLabel({ change: null, previous_quantity: null, quantity: 1 })).toBeNull();
+  });
+
+  it("flattens nested modifiers with their depth for indenting", () => {
+    const rows = modifierRows([
+      { name: "Set A", quantity: 1, modifiers: [{ name: "Extra Pedas", quantity: 2, modifiers: [{ name: "Sambal", quantity: 1, modifiers: [] }] }] },
+      { name: "Less Ice", quantity: 1, modifiers: [] },
+    ]);
+    expect(rows).toEqual([
+      { name: "Set A", quantity: 1, depth: 1 },
+      { name: "Extra Pedas", quantity: 2, depth: 2 },
+      { name: "Sambal", quantity: 1, depth: 3 },
+      { name: "Less Ice", quantity: 1, depth: 1 },
+    ]);
+  });
+
+  it("spots allergy notes without crying wolf", () => {
+    expect(isAllergyNote("No shrimp paste (terasi) - allergy")).toBe(true);
+    expect(isAllergyNote("NUT ALLERGY!!")).toBe(true);
+    expect(isAllergyNote("alergi kacang")).toBe(true);
+    expect(isAllergyNote("Cut into 4 pieces")).toBe(false);
+    expect(isAllergyNote("Donut on the side"), "a word containing 'nut' is not an allergy").toBe(false);
+    expect(isAllergyNote(null)).toBe(false);
+  });
+
+  it("formats the clock and relative times", () => {
+    expect(clock(new Date(2026, 5, 25, 7, 5).getTime())).toBe("07:05");
+    expect(ago(placed, at("09:00:05"))).toBe("just now");
+    expect(ago(placed, at("09:03:00"))).toBe("3 min ago");
+    expect(ago(null, at("09:00:00"))).toBe("never");
+  });
+});

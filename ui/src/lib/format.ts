@@ -1,0 +1,123 @@
+// Turning ticket data into the words and levels on a card. Pure functions,
+// time passed in.
+
+import type { Line, Modifier, Ticket } from "./api";
+
+export type AgeLevel = "ok" | "warn" | "late";
+
+/// "4:07", "1:02:33"; a time in the future reads "in 12 min".
+export function elapsed(fromIso: string | null, now: number): string {
+  if (!fromIso) return "";
+  const from = Date.parse(fromIso);
+  if (Number.isNaN(from)) return "";
+  const secs = Math.floor((now - from) / 1000);
+  if (secs < 0) {
+    const mins = Math.ceil(-secs / 60);
+    return mins >= 60 ? `in ${Math.floor(mins / 60)} h ${mins % 60} min` : `in ${mins} min`;
+  }
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = secs % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+}
+
+/// The timer's colour: ok below `warn` minutes, warn below `late`, then late.
+export function ageLevel(fromIso: string | null, now: number, warnMinutes: number, lateMinutes: number): AgeLevel {
+  if (!fromIso) return "ok";
+  const from = Date.parse(fromIso);
+  if (Number.isNaN(from)) return "ok";
+  const minutes = (now - from) / 60000;
+  if (minutes >= lateMinutes) return "late";
+  if (minutes >= warnMinutes) return "warn";
+  return "ok";
+}
+
+/// What the timer counts from: when the order was placed, else when the
+/// ticket entered its column.
+export function timerStart(t: Ticket): string | null {
+  return t.placed_at ?? t.column_since;
+}
+
+/// The order-type badge: "DINE-IN T7", "PICKUP", "DELIVERY".
+export function orderTypeLabel(t: Pick<Ticket, "order_type" | "table_no">): string {
+  switch (t.order_type) {
+    case "dine_in":
+      return t.table_no ? `DINE-IN · T${t.table_no}` : "DINE-IN";
+    case "pickup":
+      return "PICKUP";
+    case "delivery":
+      return "DELIVERY";
+    default:
+      return "ORDER";
+  }
+}
+
+export function driverLabel(t: Pick<Ticket, "driver">): string | null {
+  if (t.driver === "assigned") return "DRIVER ASSIGNED";
+  if (t.driver === "arrived") return "DRIVER HERE";
+  return null;
+}
+
+/// The brand and channel line: "Warung Sambal Ijo · GrabFood".
+export function sourceLabel(t: Pick<Ticket, "brand" | "channel">): string {
+  return [t.brand?.title, t.channel].filter((s): s is string => !!s && s.trim() !== "").join(" · ");
+}
+
+/// A row of the modifier tree, flattened with its depth for indenting.
+export interface ModifierRow {
+  name: string;
+  quantity: number;
+  depth: number;
+}
+
+export function modifierRows(modifiers: Modifier[], depth = 1, out: ModifierRow[] = []): ModifierRow[] {
+  for (const m of modifiers) {
+    out.push({ name: m.name, quantity: m.quantity, depth });
+    if (m.modifiers?.length) modifierRows(m.modifiers, depth + 1, out);
+  }
+  return out;
+}
+
+/// What changed on a line after a cart update, in a word or two.
+export function changeLabel(line: Pick<Line, "change" | "previous_quantity" | "quantity">): string | null {
+  switch (line.change) {
+    case "added":
+      return "NEW";
+    case "removed":
+      return "REMOVED";
+    case "quantity":
+      return line.previous_quantity !== null ? `WAS ${line.previous_quantity}` : "QTY CHANGED";
+    case "modifiers":
+      return "CHANGED";
+    default:
+      return null;
+  }
+}
+
+const ALLERGY = /\b(allerg\w*|alergi\w*|anaphyla\w*|nut|nuts|peanut\w*|kacang|gluten|celiac|coeliac|dairy|lactose|shellfish|shrimp|udang|seafood|egg|eggs|telur|soy|sesame|wijen|halal|vegan|vegetarian)\b/i;
+
+/// Does this note look like an allergy or dietary warning? Such notes get
+/// the loudest style; every note is shown either way.
+export function isAllergyNote(text: string | null | undefined): boolean {
+  return !!text && ALLERGY.test(text);
+}
+
+/// The wall clock in the header: "14:05".
+export function clock(now: number): string {
+  const d = new Date(now);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/// "just now", "3 min ago", "2 h ago" for health and diagnostics.
+export function ago(iso: string | null | undefined, now: number): string {
+  if (!iso) return "never";
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return "unknown";
+  const secs = Math.max(0, Math.round((now - at) / 1000));
+  if (secs < 10) return "just now";
+  if (secs < 60) return `${secs} s ago`;
+  if (secs < 3600) return `${Math.floor(secs / 60)} min ago`;
+  if (secs < 86400) return `${Math.floor(secs / 3600)} h ago`;
+  return `${Math.floor(secs / 86400)} d ago`;
+}
