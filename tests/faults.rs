@@ -236,22 +236,6 @@ async fn crash_loop_loses_nothing_acknowledged_and_restarts_fast() {
     assert!(status.success(), "kds still stops cleanly after the crash loop: {status:?}");
 }
 
-/// Posts `d` and returns (status, Retry-After header).
-async fn post_with_retry_after(client: &reqwest::Client, url: &str, secret: &WebhookSecret, d: &Delivery) -> (u16, Option<String>) {
-    let res = client
-        .post(url)
-        .header("content-type", "application/json")
-        .header(klikit::SIGNATURE_HEADER, secret.sign(&d.body))
-        .header(klikit::EVENT_ID_HEADER, &d.event_id)
-        .header(klikit::EVENT_TYPE_HEADER, d.event_type.as_str())
-        .body(d.body.clone())
-        .send()
-        .await
-        .expect("the intake answers");
-    let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    (res.status().as_u16(), retry_after)
-}
-
 /// The database runs out of room: every delivery that cannot be stored is
 /// answered 503 with Retry-After (never 2xx), and once there is room again
 /// the intake recovers by itself: klikit's retries are all accepted and
@@ -270,7 +254,10 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
     let answers: Vec<(usize, (u16, Option<String>))> = futures_util::stream::iter(deliveries.iter().enumerate())
         .map(|(i, d)| {
             let (client, url, secret) = (&t.client, &url, &t.secret);
-            async move { (i, post_with_retry_after(client, url, secret, d).await) }
+            async move {
+                let a = simulator::post(client, url, secret, d).await.expect("the intake answers");
+                (i, (a.status, a.retry_after))
+            }
         })
         .buffer_unordered(8)
         .collect()
@@ -293,7 +280,7 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
     // Still full: nothing new is acknowledged.
     let more: Vec<Delivery> = (0..20).map(|_| feed.next(now)).collect();
     for d in &more {
-        let (status, _) = post_with_retry_after(&t.client, &url, &t.secret, d).await;
+        let status = simulator::post(&t.client, &url, &t.secret, d).await.expect("the intake answers").status;
         assert_eq!(status, 503, "while the disk is full no delivery may be acknowledged");
     }
 
@@ -301,7 +288,7 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
     store.set_max_page_count(None).await.unwrap();
     let retries: Vec<&Delivery> = refused.iter().map(|&i| &deliveries[i]).chain(more.iter()).collect();
     for d in &retries {
-        let (status, _) = post_with_retry_after(&t.client, &url, &t.secret, d).await;
+        let status = simulator::post(&t.client, &url, &t.secret, d).await.expect("the intake answers").status;
         assert_eq!(status, 200, "once there is room, klikit's retry is accepted");
     }
     for d in deliveries.iter().chain(more.iter()) {

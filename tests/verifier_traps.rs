@@ -32,6 +32,15 @@ async fn not_stored(t: &TestServer, event_id: &str) -> bool {
     t.server.store().delivery(event_id).await.unwrap().is_none()
 }
 
+/// Posts BODY under each signature in `cases`: each must be 401 and not stored.
+async fn assert_refused_401(t: &TestServer, tag: &str, cases: &[String], why: &str) {
+    for (i, sig) in cases.iter().enumerate() {
+        let id = format!("evt-{tag}-{i}");
+        assert_eq!(post(t, &id, sig, BODY, &[]).await.0, 401, "{why} ({sig:?}, {} chars) is refused", sig.len());
+        assert!(not_stored(t, &id).await, "{why}: a refused delivery is never stored");
+    }
+}
+
 #[tokio::test]
 async fn empty_or_blank_signature_is_400_and_not_stored() {
     let t = TestServer::start().await;
@@ -50,11 +59,7 @@ async fn signatures_of_the_wrong_length_are_401() {
     let t = TestServer::start().await;
     let good = t.secret.sign(BODY);
     let cases = [good[..1].to_string(), good[..32].to_string(), good[..63].to_string(), format!("{good}0"), format!("{good}{good}")];
-    for (i, sig) in cases.iter().enumerate() {
-        let id = format!("evt-len-{i}");
-        assert_eq!(post(&t, &id, sig, BODY, &[]).await.0, 401, "a prefix or extension of the right digest ({} chars) is refused", sig.len());
-        assert!(not_stored(&t, &id).await);
-    }
+    assert_refused_401(&t, "len", &cases, "a prefix or extension of the right digest").await;
     t.stop().await;
 }
 
@@ -63,11 +68,7 @@ async fn non_hex_signatures_of_the_right_length_are_401() {
     let t = TestServer::start().await;
     let good = t.secret.sign(BODY);
     let cases = [format!("{}g", &good[..63]), format!("0x{}", &good[..62]), "-".repeat(64), format!("{} ", &good[..63])];
-    for (i, sig) in cases.iter().enumerate() {
-        let id = format!("evt-hex-{i}");
-        assert_eq!(post(&t, &id, sig, BODY, &[]).await.0, 401, "non-hex {sig:?} is refused");
-        assert!(not_stored(&t, &id).await);
-    }
+    assert_refused_401(&t, "hex", &cases, "a non-hex signature").await;
     // Upper-case hex is the same digest, and surrounding blanks are not part of it.
     assert_eq!(post(&t, "evt-hex-upper", &good.to_uppercase(), BODY, &[]).await.0, 200);
     t.stop().await;
