@@ -106,6 +106,8 @@ pub struct ConfigFile {
     pub tunnel: Option<TunnelMode>,
     pub tunnel_token: Option<String>,
     pub cloudflared: Option<PathBuf>,
+    /// Desktop app only: start the window fullscreen (kiosk mode).
+    pub kiosk: Option<bool>,
     pub public_url: Option<String>,
     /// klikit status code → status name overrides (REFERENCE §5), e.g.
     /// `[status_names] 5 = "READY"`.
@@ -181,6 +183,9 @@ pub struct Config {
     pub tunnel_token: Option<Secret>,
     /// Explicit path to `cloudflared`; otherwise it is looked up on PATH.
     pub cloudflared: Option<PathBuf>,
+    /// Desktop app only: open the window fullscreen (kiosk mode); F11 and
+    /// the tray toggle it while the app runs.
+    pub kiosk: bool,
     /// The public base URL klikit posts to (`https://orders.example.com`):
     /// a named tunnel's hostname, or the kitchen's own reverse proxy. Quick
     /// tunnels learn theirs from cloudflared.
@@ -210,6 +215,7 @@ impl Config {
             tunnel: TunnelMode::Off,
             tunnel_token: None,
             cloudflared: None,
+            kiosk: false,
             public_url: None,
             status_names: Default::default(),
             store: Default::default(),
@@ -258,6 +264,10 @@ impl Config {
         };
         config.tunnel_token = env("KDS_TUNNEL_TOKEN").or(file.tunnel_token).and_then(Secret::new);
         config.cloudflared = env("KDS_CLOUDFLARED").map(PathBuf::from).or(file.cloudflared);
+        config.kiosk = match env("KDS_KIOSK") {
+            Some(v) => flag("KDS_KIOSK", &v)?,
+            None => file.kiosk.unwrap_or(false),
+        };
         if let Some(url) = env("KDS_PUBLIC_URL").or(file.public_url) {
             let url = url.trim().trim_end_matches('/').to_string();
             if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -349,6 +359,14 @@ fn addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError::Invalid { name, reason: format!("{value:?} is not an address like 127.0.0.1:8080") })
 }
 
+fn flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => Err(ConfigError::Invalid { name, reason: format!("{value:?} (expected true or false)") }),
+    }
+}
+
 fn secret(name: &'static str, value: Option<String>) -> Result<Option<WebhookSecret>, ConfigError> {
     match value {
         None => Ok(None),
@@ -397,6 +415,17 @@ mod tests {
         std::fs::write(dir.path().join(CONFIG_FILE), "lisen = 1").unwrap();
         let e = load(dir.path(), &[], Overrides::default()).unwrap_err();
         assert!(matches!(e, ConfigError::ParseFile { .. }), "a typo in the file is an error, not silently ignored: {e}");
+    }
+
+    #[test]
+    fn kiosk_comes_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!load(dir.path(), &[], Overrides::default()).unwrap().kiosk, "a window by default");
+        std::fs::write(dir.path().join(CONFIG_FILE), "kiosk = true\n").unwrap();
+        assert!(load(dir.path(), &[], Overrides::default()).unwrap().kiosk, "the file turns kiosk mode on");
+        assert!(!load(dir.path(), &[("KDS_KIOSK", "off")], Overrides::default()).unwrap().kiosk, "the environment wins");
+        let e = load(dir.path(), &[("KDS_KIOSK", "maybe")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("KDS_KIOSK"), "a bad flag names itself: {e}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Placeholder until the Tauri shell lands (issue 5): the workspace must build.
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
 fn main() {
-    eprintln!("kds-desktop: the desktop shell is not built yet; run `kds serve`");
-    std::process::exit(2);
+    std::process::exit(kds_desktop::run());
 }
