@@ -44,6 +44,8 @@ pub struct Answer {
     pub status: u16,
     pub body: String,
     pub latency: Duration,
+    /// The `Retry-After` header, when the receiver sent one (503s).
+    pub retry_after: Option<String>,
 }
 
 /// A fresh, unique event id (uuid-v4 shaped, as klikit's are).
@@ -76,8 +78,9 @@ pub async fn post(client: &reqwest::Client, url: &str, secret: &WebhookSecret, d
         .await
         .map_err(|e| SimulatorError::Http { url: url.to_owned(), reason: e.to_string() })?;
     let status = res.status().as_u16();
+    let retry_after = res.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = res.text().await.unwrap_or_default();
-    Ok(Answer { status, body, latency: started.elapsed() })
+    Ok(Answer { status, body, latency: started.elapsed(), retry_after })
 }
 
 /// Settings of a load run.
@@ -94,7 +97,7 @@ pub struct LoadPlan {
 }
 
 /// What a load run measured.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LoadReport {
     pub sent: usize,
     pub received: usize,

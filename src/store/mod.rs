@@ -17,6 +17,7 @@
 //! What it never does: business rules. It stores what `intake` and
 //! `kitchen` decided; it does not decide.
 
+mod capacity;
 mod inbox;
 mod tickets;
 

@@ -1,0 +1,183 @@
+//! Side by side: the same `kds load` run against kds (durable: group commit,
+//! `synchronous=FULL`), kds with `KDS_SYNCHRONOUS=normal`, and the Express
+//! reference receiver of `bench/peers/express` (not durable: a Set in memory),
+//! alternating, on one machine, in one go.
+//!
+//! Rows: concurrency 1, 8, 64 and 256 as fast as possible, then a paced run
+//! at 100 deliveries/s. Each cell runs `BENCH_REPS` times (default 3) on a
+//! fresh server and data dir, after an unmeasured warm-up of up to 300
+//! deliveries (node's JIT needs it); the table shows medians, and each kds row its
+//! ratio to the peer (throughput kds/peer, higher is better; p99 kds/peer,
+//! lower is better).
+//!
+//! Run it through `bench/run` (it installs the peer's npm packages first), or
+//! `cargo bench --bench sidebyside` once `bench/peers/express/node_modules`
+//! exists. `BENCH_SCALE` (default 1) multiplies the delivery counts.
+
+#[path = "../tests/support/process.rs"]
+mod process;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use kds::simulator::LoadReport;
+
+const SECRET: &str = "bench-secret";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    KdsFull,
+    KdsNormal,
+    Express,
+}
+
+impl Target {
+    const ALL: [Target; 3] = [Target::KdsFull, Target::KdsNormal, Target::Express];
+    fn name(self) -> &'static str {
+        match self {
+            Target::KdsFull => "kds (FULL)",
+            Target::KdsNormal => "kds (NORMAL)",
+            Target::Express => "express peer",
+        }
+    }
+}
+
+/// A running receiver under test; stopped with SIGTERM on drop.
+enum Running {
+    Kds(process::KdsProcess, tempfile::TempDir),
+    Peer(Child),
+}
+
+impl Running {
+    fn start(target: Target) -> (Running, String) {
+        match target {
+            Target::KdsFull | Target::KdsNormal => {
+                let dir = tempfile::tempdir().expect("a temp dir");
+                let sync = if target == Target::KdsFull { "full" } else { "normal" };
+                let kds = process::serve(dir.path(), SECRET, &[("KDS_SYNCHRONOUS", sync), ("KDS_LOG", "error")]);
+                let url = kds.intake_url.clone();
+                (Running::Kds(kds, dir), url)
+            }
+            Target::Express => {
+                let mut child = Command::new("node")
+                    .arg(peer_dir().join("server.js"))
+                    .env("KLIKIT_WEBHOOK_SECRET", SECRET)
+                    .env("PORT", "0")
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .expect("node runs the Express peer (is node installed?)");
+                let line = BufReader::new(child.stdout.take().unwrap())
+                    .lines()
+                    .map_while(Result::ok)
+                    .find(|l| l.starts_with("peer listening:"))
+                    .expect("the peer prints its listening line");
+                let url = line.trim_start_matches("peer listening:").trim().to_string();
+                (Running::Peer(child), url)
+            }
+        }
+    }
+
+    fn stop(self) {
+        match self {
+            Running::Kds(kds, _dir) => {
+                kds.terminate();
+            }
+            Running::Peer(mut child) => {
+                unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+fn peer_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/peers/express")
+}
+
+/// One `kds load` run (the real CLI) against `url`.
+fn kds_load(url: &str, count: usize, concurrency: usize, rate: Option<f64>, seed: u64) -> LoadReport {
+    let scratch = tempfile::tempdir().expect("a temp dir");
+    let mut cmd = Command::new(process::kds_bin());
+    cmd.args(["load", "--json", "--url", url, "--count", &count.to_string(), "--concurrency", &concurrency.to_string(), "--seed", &seed.to_string()])
+        .arg("--data-dir")
+        .arg(scratch.path())
+        .env("KLIKIT_WEBHOOK_SECRET", SECRET)
+        .env("KDS_LOG", "error");
+    if let Some(rate) = rate {
+        cmd.args(["--rate", &rate.to_string()]);
+    }
+    let out = cmd.output().expect("kds load runs");
+    assert!(out.status.success(), "kds load failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("kds load --json prints one report")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+struct Cell {
+    throughput: f64,
+    p50: f64,
+    p99: f64,
+    p999: f64,
+    non_2xx: usize,
+}
+
+fn main() {
+    assert!(peer_dir().join("node_modules/express").exists(), "run `npm ci` in bench/peers/express first (bench/run does it)");
+    let reps: usize = std::env::var("BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let scale: f64 = std::env::var("BENCH_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
+    let n = |count: f64| ((count * scale) as usize).max(50);
+    let rows: Vec<(usize, Option<f64>, usize)> =
+        vec![(1, None, n(1000.0)), (8, None, n(4000.0)), (64, None, n(8000.0)), (256, None, n(8000.0)), (8, Some(100.0), n(1500.0))];
+
+    println!("## Side by side: kds vs the Express reference receiver\n");
+    println!("{reps} runs per cell, alternating kds (FULL) / kds (NORMAL) / express on a fresh server each time, after an unmeasured warm-up of up to 300 deliveries; medians. Ratios are kds/peer.\n");
+    println!("| receiver | concurrency | rate | deliveries | throughput/s | p50 ms | p99 ms | p99.9 ms | non-2xx | throughput ×peer | p99 ×peer |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (concurrency, rate, count) in rows {
+        let mut reports: Vec<(Target, Vec<LoadReport>)> = Target::ALL.iter().map(|t| (*t, Vec::new())).collect();
+        for rep in 0..reps {
+            for (target, out) in reports.iter_mut() {
+                let (running, url) = Running::start(*target);
+                // Unmeasured warm-up: lets node's JIT and both servers' caches settle.
+                kds_load(&url, count.min(300), concurrency, None, 1000 + rep as u64);
+                out.push(kds_load(&url, count, concurrency, rate, rep as u64 + 1));
+                running.stop();
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        let cells: Vec<(Target, Cell)> = reports
+            .into_iter()
+            .map(|(t, r)| {
+                let m = |f: fn(&LoadReport) -> f64| median(r.iter().map(f).collect());
+                let non_2xx = r.iter().map(|r| r.errors).sum();
+                (t, Cell { throughput: m(|r| r.throughput_per_s), p50: m(|r| r.p50_ms), p99: m(|r| r.p99_ms), p999: m(|r| r.p999_ms), non_2xx })
+            })
+            .collect();
+        let peer = &cells.iter().find(|(t, _)| *t == Target::Express).expect("the peer ran").1;
+        for (target, c) in &cells {
+            let ratios = if *target == Target::Express {
+                "| | ".to_string()
+            } else {
+                format!("| {:.2} | {:.2} ", c.throughput / peer.throughput, c.p99 / peer.p99)
+            };
+            println!(
+                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} {}|",
+                target.name(),
+                concurrency,
+                rate.map(|r| format!("{r}/s")).unwrap_or_else(|| "max".into()),
+                count,
+                c.throughput,
+                c.p50,
+                c.p99,
+                c.p999,
+                c.non_2xx,
+                ratios
+            );
+        }
+    }
+}
