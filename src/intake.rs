@@ -69,6 +69,12 @@ impl Intake {
         self.stats.no_secret_logged.store(false, Ordering::Relaxed);
     }
 
+    /// The secret deliveries are signed with now (the current one, as the
+    /// settings view may have changed it since start).
+    pub fn current_secret(&self) -> Option<WebhookSecret> {
+        self.secrets.read().unwrap().first().cloned()
+    }
+
     /// Whether any secret is configured.
     pub fn secret_configured(&self) -> bool {
         !self.secrets.read().unwrap().is_empty()

@@ -253,7 +253,7 @@ async fn the_app_listener_refuses_foreign_hosts_and_origins() {
     let res = kds.http.get(&url).header("origin", own).send().await.unwrap();
     assert_eq!(res.status(), 200, "the board's own origin is allowed");
     let (_, health) = kds.get("/api/health").await;
-    assert_eq!(health["tunnel"], json!({"state": "off", "url": null, "reason": null}));
+    assert_eq!(health["tunnel"], json!({"state": "off", "url": null, "reason": null, "mode": "off"}));
     assert_eq!(health["applier"]["lag_ms"], 0);
 }
 

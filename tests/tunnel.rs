@@ -395,7 +395,7 @@ async fn the_server_wires_the_tunnel_into_health_and_the_live_stream() {
     .await;
     let mut live = support::sse::SseStream::connect(&t.app_url("/api/live"), &[]).await;
     let h = health_when(&t.client, &t.app_url(""), "connected").await;
-    assert_eq!(h["tunnel"], serde_json::json!({"state": "connected", "url": "https://wired-in.trycloudflare.com", "reason": null}));
+    assert_eq!(h["tunnel"], serde_json::json!({"state": "connected", "url": "https://wired-in.trycloudflare.com", "reason": null, "mode": "quick"}));
     loop {
         let event = live.next_named("health", WAIT).await.expect("the live stream sends health events as the tunnel changes");
         if event.json()["tunnel"] == h["tunnel"] {

@@ -46,7 +46,11 @@ pub async fn snapshot(state: &AppState) -> Result<Value, StoreError> {
     }))
 }
 
-/// The `"tunnel"` object: `{"state", "url", "reason"}`.
+/// The `"tunnel"` object: `{"state", "url", "reason", "mode"}`; `mode` is the
+/// configured tunnel mode, so the board can warn that a quick tunnel's URL
+/// changes on every start.
 pub fn tunnel_json(state: &AppState) -> serde_json::Value {
-    json!(*state.tunnel.borrow())
+    let mut tunnel = json!(*state.tunnel.borrow());
+    tunnel["mode"] = json!(state.config.tunnel);
+    tunnel
 }

@@ -15,7 +15,7 @@ pub async fn selftest(State(state): State<AppState>) -> Json<SelftestReport> {
         intake_url: selftest::local_url(state.intake_addr),
         app_url: selftest::local_url(state.app_addr),
         public_url,
-        secret: state.config.webhook_secret.clone(),
+        secret: state.intake.current_secret(),
         api_token: state.config.api_token.clone(),
         shown_timeout: Duration::from_secs(10),
     };

@@ -206,6 +206,21 @@ describe("the board against the real kds", () => {
     await page.getByTestId("tab-board").click();
   });
 
+  it("runs the self-test from the deliveries view and shows each hop", async () => {
+    await page.getByTestId("tab-diagnostics").click();
+    const panel = page.getByTestId("tunnel-panel");
+    await panel.waitFor({ timeout: 10_000 });
+    expect(await panel.innerText(), "with no tunnel the panel says how klikit can reach the kitchen").toMatch(/Tunnel off[\s\S]*reverse proxy/);
+    await page.getByTestId("run-selftest").click();
+    const result = page.getByTestId("selftest-result");
+    await result.waitFor({ timeout: 20_000 });
+    expect(await result.textContent(), "the local path (intake, signature, stored, shown) passes").toMatch(/Self-test passed/);
+    const outcome = (hop: string) => page.locator(`[data-testid=selftest-hop][data-hop=${hop}]`).getAttribute("data-outcome");
+    expect(await outcome("shown"), "the test ticket reached the board's API").toBe("passed");
+    expect(await outcome("dns"), "with no public URL the public hops are skipped, not passed").toBe("skipped");
+    await page.getByTestId("tab-board").click();
+  });
+
   it("recalls a done ticket from the recall list", async () => {
     const body = order("01-order-created-single.json", { shortId: "R801", status: 4 });
     const id = body.orders[0].id;

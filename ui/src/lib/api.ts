@@ -78,7 +78,25 @@ export interface Health {
   };
   store: { status: string; [more: string]: unknown };
   applier: { pending: number; lag_ms?: number; [more: string]: unknown };
-  tunnel: { state: TunnelState; url?: string | null; reason?: string | null };
+  tunnel: { state: TunnelState; url?: string | null; reason?: string | null; mode?: TunnelMode };
+}
+
+export type TunnelMode = "off" | "quick" | "named";
+
+/// `POST /api/selftest`: each hop from klikit to the screen.
+export interface SelftestHop {
+  name: string;
+  outcome: "passed" | "failed" | "skipped";
+  detail: string;
+  ms: number | null;
+}
+
+export interface SelftestReport {
+  passed: boolean;
+  order_id: string;
+  event_id: string;
+  posted_to: string | null;
+  hops: SelftestHop[];
 }
 
 export type DeliveryOutcome =

@@ -4,7 +4,7 @@
 // the cook saw (`from`) so a stale tap is refused rather than misapplied.
 
 import { writable } from "svelte/store";
-import type { Column, Delivery, Health, Settings, SettingsUpdate, Ticket } from "./api";
+import type { Column, Delivery, Health, SelftestReport, Settings, SettingsUpdate, Ticket } from "./api";
 import { Board, dragSteps } from "./board";
 import { chime } from "./chime";
 import { ApiError, getJson, LiveStream, postJson, putJson, type LiveState } from "./transport";
@@ -157,6 +157,12 @@ export class Screen {
 
   doneTickets(limit = 30): Promise<Ticket[]> {
     return getJson<{ tickets: Ticket[] }>(`/api/done?limit=${limit}`).then((r) => r.tickets);
+  }
+
+  /// Runs the first-delivery self-test on the server (a test order that
+  /// leaves the board by itself).
+  selftest(): Promise<SelftestReport> {
+    return postJson<SelftestReport>("/api/selftest");
   }
 
   deliveries(limit = 100): Promise<Delivery[]> {
