@@ -2,7 +2,7 @@
 // are posted signed by `kds send`; the board is read from the DOM.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { deliveryProblems, healthProblems, ticketProblems } from "../src/lib/api";
 import { browser, CART, CREATED, dropLine, editLine, Kds, later, openBoard, order, STATUS, SECRET, until } from "./kds.mjs";
 
@@ -10,6 +10,20 @@ let kds: Kds;
 let chrome: Awaited<ReturnType<typeof browser>>;
 let page: Page;
 let problems: string[];
+
+/// A locator's rendered text, once it has been laid out. Cards use
+/// content-visibility, so innerText is "" until their first layout; a single
+/// read right after a card appears can see nothing (1 CI run in 3).
+async function visibleText(l: Locator): Promise<string> {
+  let text = "";
+  await expect
+    .poll(async () => {
+      text = await l.innerText();
+      return text.trim().length > 0;
+    }, { timeout: 5000 })
+    .toBe(true);
+  return text;
+}
 
 const card = (id: number | string, column?: string) =>
   page.locator(`${column ? `[data-testid=column-${column}] ` : ""}[data-testid=ticket][data-order-id="${id}"]`);
@@ -51,12 +65,12 @@ describe("the board against the real kds", () => {
     await waitColumn(id, "new");
     const c = card(id);
     await expect.poll(() => c.locator(".short-id").textContent()).toBe("#A101");
-    const text = await c.innerText();
+    const text = await visibleText(c);
     expect(text).toContain("Nasi Goreng Kampung");
     expect(text).toContain("Extra Pedas");
     expect(text, "the brand is named on the card").toContain("Warung Sambal Ijo");
-    expect(await c.locator(".note.allergy").first().innerText(), "an allergy note is marked as one").toMatch(/TERASI/i);
-    expect(await c.locator(".timer").innerText(), "the timer counts from when the order was placed").toMatch(/^(1:5\d|2:[0-1]\d)$/);
+    expect(await visibleText(c.locator(".note.allergy").first()), "an allergy note is marked as one").toMatch(/TERASI/i);
+    expect(await visibleText(c.locator(".timer")), "the timer counts from when the order was placed").toMatch(/^(1:5\d|2:[0-1]\d)$/);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker), "the page was not reloaded").toBe(42);
     expect(await c.getAttribute("class"), "a new order flashes").toContain("fresh");
   });
@@ -88,8 +102,8 @@ describe("the board against the real kds", () => {
     await kds.send(CART, later(full));
     const changedQty = card(id).locator("[data-testid=line][data-change=quantity]");
     await changedQty.waitFor({ timeout: 5000 });
-    expect(await changedQty.innerText()).toMatch(/Kopi Susu Gula Aren[\s\S]*WAS 2/);
-    expect(await card(id).locator("[data-testid=line][data-change=added]").innerText()).toContain("Pisang Goreng");
+    expect(await visibleText(changedQty)).toMatch(/Kopi Susu Gula Aren[\s\S]*WAS 2/);
+    expect(await visibleText(card(id).locator("[data-testid=line][data-change=added]"))).toContain("Pisang Goreng");
     expect(await card(id).getAttribute("class")).toContain("changed");
 
     await card(id).getByRole("button", { name: "Seen" }).click();
@@ -128,7 +142,7 @@ describe("the board against the real kds", () => {
     await waitColumn(id, "preparing");
     await page.keyboard.press("Escape");
     await expect.poll(() => card(id).getAttribute("class")).not.toContain("selected");
-    expect(await page.getByTestId("key-help").innerText(), "the keys are documented on screen").toMatch(/Enter[\s\S]*bump[\s\S]*recall/);
+    expect(await visibleText(page.getByTestId("key-help")), "the keys are documented on screen").toMatch(/Enter[\s\S]*bump[\s\S]*recall/);
   });
 
   it("moves a card when it is dragged to another column", async () => {
@@ -170,7 +184,7 @@ describe("the board against the real kds", () => {
     await kds.send(STATUS, later(body, (o) => ((o.status = 3), (o.cancellation_reason = "Customer requested cancellation"))));
     const overlay = card(id).getByTestId("cancelled-overlay");
     await overlay.waitFor({ timeout: 5000 });
-    expect(await overlay.innerText()).toMatch(/CANCELLED[\s\S]*Customer requested cancellation/);
+    expect(await visibleText(overlay)).toMatch(/CANCELLED[\s\S]*Customer requested cancellation/);
     await overlay.getByRole("button", { name: "Remove" }).click();
     await expect.poll(() => card(id).count(), { timeout: 5000 }).toBe(0);
   });
@@ -189,7 +203,7 @@ describe("the board against the real kds", () => {
     await waitColumn(id, "new");
     const c = card(id);
     expect(await c.locator(".name").first().textContent()).toBe(evil);
-    expect(await c.innerText()).toContain("<script>alert(2)</script>");
+    expect(await visibleText(c)).toContain("<script>alert(2)</script>");
     expect(await c.locator("img, script, b").count(), "no element was made from order text").toBe(0);
     await c.locator(".order-note").hover();
     // afterEach fails the test if an alert dialog opened.
@@ -201,7 +215,7 @@ describe("the board against the real kds", () => {
     await page.getByTestId("tab-diagnostics").click();
     const row = page.locator("[data-testid=delivery][data-outcome=invalid_signature]").first();
     await row.waitFor({ timeout: 10_000 });
-    expect(await row.innerText()).toMatch(/signature did not match[\s\S]*check the webhook secret/);
+    expect(await visibleText(row)).toMatch(/signature did not match[\s\S]*check the webhook secret/);
     expect(await page.locator("[data-testid=delivery][data-outcome=applied], [data-testid=delivery][data-outcome=received]").count()).toBeGreaterThan(0);
     await page.getByTestId("tab-board").click();
   });
@@ -210,7 +224,7 @@ describe("the board against the real kds", () => {
     await page.getByTestId("tab-diagnostics").click();
     const panel = page.getByTestId("tunnel-panel");
     await panel.waitFor({ timeout: 10_000 });
-    expect(await panel.innerText(), "with no tunnel the panel says how klikit can reach the kitchen").toMatch(/Tunnel off[\s\S]*reverse proxy/);
+    expect(await visibleText(panel), "with no tunnel the panel says how klikit can reach the kitchen").toMatch(/Tunnel off[\s\S]*reverse proxy/);
     await page.getByTestId("run-selftest").click();
     const result = page.getByTestId("selftest-result");
     await result.waitFor({ timeout: 20_000 });
@@ -263,7 +277,7 @@ describe("the board against the real kds", () => {
     await waitColumn(before.orders[0].id, "new");
     await kds.stop();
     await page.getByTestId("offline-banner").waitFor({ timeout: 3000 });
-    expect(await page.getByTestId("live-state").innerText()).toMatch(/DISCONNECTED/);
+    expect(await visibleText(page.getByTestId("live-state"))).toMatch(/DISCONNECTED/);
     const color = await page.getByTestId("live-state").evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(color, "the disconnect is shown in red").toBe("rgb(255, 77, 77)");
     await kds.start();
