@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use kds::klikit::WebhookSecret;
+use kds::server::Listening;
 use kds::simulator::{self, LoadPlan, LoadReport};
 
 const SECRET: &str = "bench-secret";
@@ -38,15 +39,10 @@ fn start(group_commit: bool) -> Kds {
         .stdout(Stdio::piped())
         .spawn()
         .expect("kds starts");
-    let line = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).find(|l| l.starts_with("kds listening:")).expect("listening line");
-    let url = line.split_whitespace().find_map(|w| w.strip_prefix("intake=")).unwrap().to_string();
+    let url = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok).find_map(|l| Listening::parse(&l)).expect("listening line").intake_url;
     Kds { child, url, _dir: dir }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -68,7 +64,7 @@ async fn main() {
             }
         }
         for (group_commit, reports) in results {
-            let m = |f: fn(&LoadReport) -> f64| median(reports.iter().map(f).collect());
+            let m = |f: fn(&LoadReport) -> f64| simulator::median(reports.iter().map(f).collect());
             let errors: usize = reports.iter().map(|r| r.errors).sum();
             println!(
                 "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use kds::simulator::LoadReport;
+use kds::simulator::{self, LoadReport};
 
 const SECRET: &str = "bench-secret";
 
@@ -113,10 +113,6 @@ fn kds_load(url: &str, count: usize, concurrency: usize, rate: Option<f64>, seed
     serde_json::from_slice(&out.stdout).expect("kds load --json prints one report")
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
 
 struct Cell {
     throughput: f64,
@@ -153,7 +149,7 @@ fn main() {
         let cells: Vec<(Target, Cell)> = reports
             .into_iter()
             .map(|(t, r)| {
-                let m = |f: fn(&LoadReport) -> f64| median(r.iter().map(f).collect());
+                let m = |f: fn(&LoadReport) -> f64| simulator::median(r.iter().map(f).collect());
                 let non_2xx = r.iter().map(|r| r.errors).sum();
                 (t, Cell { throughput: m(|r| r.throughput_per_s), p50: m(|r| r.p50_ms), p99: m(|r| r.p99_ms), p999: m(|r| r.p999_ms), non_2xx })
             })

@@ -148,7 +148,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             // Handlers first: a SIGTERM right after the line below must still be a clean stop.
             let stop = shutdown_signal();
             // One machine-readable line on stdout, so scripts and tests can find port-0 listeners.
-            println!("kds listening: intake=http://{}/webhooks/klikit app=http://{}/", server.intake_addr(), server.app_addr());
+            println!("{}", kds::server::Listening::of(&server));
             stop.await;
             tracing::info!("shutting down");
             server.shutdown().await;

@@ -36,6 +36,42 @@ use crate::intake::{self, Intake};
 use crate::store::{Store, StoreError};
 use crate::tunnel::{Tunnel, TunnelOptions, TunnelStatus};
 
+/// The one line `kds serve` prints on stdout once both listeners are bound,
+/// so scripts and tests can find port-0 listeners:
+/// `kds listening: intake=http://A/webhooks/klikit app=http://B/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listening {
+    /// The webhook URL (`http://A/webhooks/klikit`).
+    pub intake_url: String,
+    /// The board's URL (`http://B/`).
+    pub app_url: String,
+}
+
+impl Listening {
+    const PREFIX: &'static str = "kds listening:";
+
+    /// The URLs of a running server.
+    pub fn of(server: &Server) -> Listening {
+        Listening {
+            intake_url: format!("http://{}/webhooks/klikit", server.intake_addr()),
+            app_url: format!("http://{}/", server.app_addr()),
+        }
+    }
+
+    /// Reads the line back; `None` for any other line.
+    pub fn parse(line: &str) -> Option<Listening> {
+        let rest = line.strip_prefix(Self::PREFIX)?;
+        let field = |name: &str| rest.split_whitespace().find_map(|w| w.strip_prefix(name)).map(str::to_string);
+        Some(Listening { intake_url: field("intake=")?, app_url: field("app=")? })
+    }
+}
+
+impl std::fmt::Display for Listening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} intake={} app={}", Self::PREFIX, self.intake_url, self.app_url)
+    }
+}
+
 /// Longest wait for in-flight requests at shutdown.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -200,4 +236,16 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
 /// Resolves once `shutdown` turns true (or its sender is gone).
 pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Listening;
+
+    #[test]
+    fn the_listening_line_reads_back() {
+        let l = Listening { intake_url: "http://127.0.0.1:1/webhooks/klikit".into(), app_url: "http://127.0.0.1:2/".into() };
+        assert_eq!(Listening::parse(&l.to_string()), Some(l), "what kds serve prints, scripts must be able to read");
+        assert_eq!(Listening::parse("kds started"), None);
+    }
 }

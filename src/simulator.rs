@@ -130,6 +130,12 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[idx.min(sorted.len() - 1)]
 }
 
+/// The median of `values` (the upper one of the two middle values).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    quantile(&values, 0.5)
+}
+
 /// Posts `plan.count` generated deliveries from `plan.concurrency` clients.
 pub async fn load(plan: LoadPlan, secret: WebhookSecret) -> LoadReport {
     let mut feed = Feed::new(plan.seed);

@@ -285,10 +285,9 @@ fn serve_logged(data_dir: &Path, log: &Path, env: &[(&str, &str)], args: &[&str]
     }
     let mut child = cmd.spawn().expect("kds starts");
     let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let line = stdout.lines().map_while(Result::ok).find(|l| l.starts_with("kds listening:")).expect("kds prints its listening line");
-    let field = |name: &str| line.split_whitespace().find_map(|w| w.strip_prefix(&format!("{name}="))).unwrap().to_string();
-    let app = field("app").trim_end_matches('/').to_string();
-    (child, field("intake"), app)
+    let l = stdout.lines().map_while(Result::ok).find_map(|l| kds::server::Listening::parse(&l)).expect("kds prints its listening line");
+    let app = l.app_url.trim_end_matches('/').to_string();
+    (child, l.intake_url, app)
 }
 
 /// Polls the running kds's `/api/health` until the tunnel is in `state`; returns that health.

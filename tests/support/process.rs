@@ -34,16 +34,13 @@ pub fn serve(data_dir: &Path, secret: &str, extra_env: &[(&str, &str)]) -> KdsPr
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.starts_with("kds listening:") {
-                let _ = tx.send(line);
+            if let Some(listening) = kds::server::Listening::parse(&line) {
+                let _ = tx.send(listening);
             }
         }
     });
-    let line = rx.recv_timeout(Duration::from_secs(30)).expect("kds serve prints its listening line");
-    let field = |name: &str| {
-        line.split_whitespace().find_map(|w| w.strip_prefix(&format!("{name}="))).expect("listening line has both addresses").to_string()
-    };
-    KdsProcess { intake_url: field("intake"), app_url: field("app"), child }
+    let listening = rx.recv_timeout(Duration::from_secs(30)).expect("kds serve prints its listening line");
+    KdsProcess { intake_url: listening.intake_url, app_url: listening.app_url, child }
 }
 
 impl KdsProcess {
