@@ -106,12 +106,8 @@ pub fn fixture_json(name: &str) -> Value {
 
 impl Kds {
     pub async fn start() -> Kds {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::for_data_dir(dir.path());
-        let secret = WebhookSecret::new("engine-test-secret").unwrap();
-        config.webhook_secret = Some(secret.clone());
-        let server = Server::start(config).await.expect("kds starts on 127.0.0.1:0");
-        Kds { server, secret, http: reqwest::Client::new(), _dir: dir }
+        let TestServer { server, dir, client, secret } = TestServer::start().await;
+        Kds { server, secret, http: client, _dir: dir }
     }
 
     pub fn app(&self, path: &str) -> String {
