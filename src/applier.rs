@@ -14,6 +14,7 @@
 //!
 //! It never answers HTTP and never runs SQL itself.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ use tokio::task::JoinHandle;
 
 use crate::alert::{Alert, Alerts, TicketAlert};
 use crate::kitchen::{Kitchen, Notice, Ticket};
-use crate::klikit::decode_orders;
+use crate::klikit::{decode_orders, Order, OrderError};
 use crate::store::{ApplyError, DeliveryApplied, StoreError, StoredDelivery, Store, TicketTx};
 
 /// Deliveries applied per write job.
@@ -81,9 +82,24 @@ impl Applier {
             let batch = self.store.pending_deliveries(after, BATCH).await?;
             let Some(last) = batch.last().map(|d| d.seq) else { return Ok(()) };
             let count = batch.len();
+            // Decoding needs no database: do it here, on the blocking pool,
+            // not on the store's single writer thread, which every delivery
+            // waits for.
+            let (batch, mut decoded) = tokio::task::spawn_blocking(move || {
+                let decoded: HashMap<i64, Result<Vec<Order>, OrderError>> = batch.iter().map(|d| (d.seq, decode_orders(&d.body))).collect();
+                (batch, decoded)
+            })
+            .await
+            .map_err(|e| StoreError::Sqlite(format!("decoding task failed: {e}")))?;
             let kitchen = self.kitchen.clone();
             let now = OffsetDateTime::now_utc();
-            let results = self.store.apply_deliveries(batch, now, move |d, tx| apply_delivery(&kitchen, d, tx, now)).await?;
+            let results = self
+                .store
+                .apply_deliveries(batch, now, move |d, tx| {
+                    let orders = decoded.remove(&d.seq).unwrap_or_else(|| decode_orders(&d.body));
+                    apply_delivery(&kitchen, d, orders, tx, now)
+                })
+                .await?;
             let stopped_early = results.len() < count;
             for result in results {
                 match result {
@@ -120,8 +136,15 @@ impl Applier {
 }
 
 /// Applies every order of one delivery. Runs inside the store's write job.
-fn apply_delivery(kitchen: &Kitchen, d: &StoredDelivery, tx: &mut TicketTx<'_>, now: OffsetDateTime) -> Result<Vec<(Notice, Ticket)>, ApplyError> {
-    let orders = decode_orders(&d.body).map_err(|e| ApplyError::Unprocessable(e.to_string()))?;
+/// `orders` is the delivery's body, decoded.
+fn apply_delivery(
+    kitchen: &Kitchen,
+    d: &StoredDelivery,
+    orders: Result<Vec<Order>, OrderError>,
+    tx: &mut TicketTx<'_>,
+    now: OffsetDateTime,
+) -> Result<Vec<(Notice, Ticket)>, ApplyError> {
+    let orders = orders.map_err(|e| ApplyError::Unprocessable(e.to_string()))?;
     let mut notices = Vec::new();
     for order in &orders {
         let existing = tx.record(&order.id)?;

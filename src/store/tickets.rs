@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
 use super::inbox::StoredDelivery;
-use super::{AfterCommit, Store, StoreError};
+use super::{run_cached, AfterCommit, Store, StoreError};
 use crate::kitchen::{Event, Record, Ticket};
 
 /// Changes a slow subscriber may fall behind by before it must re-read.
@@ -194,13 +194,13 @@ impl Store {
         self.change_tickets(move |tx| {
             let mut results = Vec::with_capacity(deliveries.len());
             for d in &deliveries {
-                tx.conn.execute_batch("SAVEPOINT delivery")?;
+                run_cached(tx.conn, "SAVEPOINT delivery")?;
                 let marked = tx
                     .conn
                     .prepare_cached("UPDATE inbox SET state = 'applied', applied_at = ?2 WHERE seq = ?1 AND state = 'pending'")?
                     .execute(params![d.seq, rfc3339(now)])?;
                 if marked == 0 {
-                    tx.conn.execute_batch("RELEASE delivery")?;
+                    run_cached(tx.conn, "RELEASE delivery")?;
                     results.push(DeliveryApplied::Skipped { seq: d.seq });
                     continue;
                 }
@@ -210,16 +210,16 @@ impl Store {
                 tx.delivery_seq = None;
                 match result {
                     Ok(outcome) => {
-                        tx.conn.execute_batch("RELEASE delivery")?;
+                        run_cached(tx.conn, "RELEASE delivery")?;
                         results.push(DeliveryApplied::Applied { seq: d.seq, outcome });
                     }
                     Err(ApplyError::Unprocessable(reason)) => {
-                        tx.conn.execute_batch("ROLLBACK TO delivery")?;
+                        run_cached(tx.conn, "ROLLBACK TO delivery")?;
                         tx.changes.truncate(kept);
                         tx.conn
                             .prepare_cached("UPDATE inbox SET state = 'unprocessable', reason = ?2 WHERE seq = ?1")?
                             .execute(params![d.seq, reason])?;
-                        tx.conn.execute_batch("RELEASE delivery")?;
+                        run_cached(tx.conn, "RELEASE delivery")?;
                         results.push(DeliveryApplied::Unprocessable { seq: d.seq, reason });
                     }
                     Err(ApplyError::Store(e)) => {
