@@ -79,6 +79,13 @@ impl Running {
         }
     }
 
+    fn pid(&self) -> u32 {
+        match self {
+            Running::Kds(kds, _) => kds.child.id(),
+            Running::Peer(child) => child.id(),
+        }
+    }
+
     fn stop(self) {
         match self {
             Running::Kds(kds, _dir) => {
@@ -114,7 +121,45 @@ fn kds_load(url: &str, count: usize, concurrency: usize, rate: Option<f64>, seed
 }
 
 
+/// CPU time (user + system) a live process has used so far, from
+/// `/proc/PID/stat` (fields 14 and 15, in clock ticks).
+fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name (field 2) may hold spaces; count fields after its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks: u64 = fields.get(11..13).map(|f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum()).unwrap_or(0);
+    Duration::from_secs_f64(ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
+}
+
+/// CPU time (user + system) of every child process this one has waited for.
+fn children_cpu() -> Duration {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// One measured run: the load report, and the CPU the receiver and the
+/// load generator spent on it, per delivery.
+struct Measured {
+    report: LoadReport,
+    server_us: f64,
+    client_us: f64,
+}
+
+/// Runs the measured load against `running`, reading both processes' CPU
+/// time around it (the client is `kds load`, a child waited for inside).
+fn measure(running: &Running, url: &str, count: usize, concurrency: usize, rate: Option<f64>, seed: u64) -> Measured {
+    let (server0, client0) = (process_cpu(running.pid()), children_cpu());
+    let report = kds_load(url, count, concurrency, rate, seed);
+    let (server1, client1) = (process_cpu(running.pid()), children_cpu());
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / report.sent.max(1) as f64;
+    Measured { server_us: per(server1 - server0), client_us: per(client1 - client0), report }
+}
+
 struct Cell {
+    server_us: f64,
+    client_us: f64,
     throughput: f64,
     p50: f64,
     p99: f64,
@@ -132,16 +177,17 @@ fn main() {
 
     println!("## Side by side: kds vs the Express reference receiver\n");
     println!("{reps} runs per cell, alternating kds (FULL) / kds (NORMAL) / express on a fresh server each time, after an unmeasured warm-up of up to 300 deliveries; medians. Ratios are kds/peer.\n");
-    println!("| receiver | concurrency | rate | deliveries | throughput/s | p50 ms | p99 ms | p99.9 ms | non-2xx | throughput ×peer | p99 ×peer |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("CPU columns: CPU time (user + system) per delivery of the receiver's process (`/proc/PID/stat`) and of the `kds load` client (`getrusage`), and the cores the two kept busy together (CPU per delivery × throughput; this machine has {}).\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!("| receiver | concurrency | rate | deliveries | throughput/s | p50 ms | p99 ms | p99.9 ms | non-2xx | receiver CPU µs/delivery | client CPU µs/delivery | cores busy | throughput ×peer | p99 ×peer |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (concurrency, rate, count) in rows {
-        let mut reports: Vec<(Target, Vec<LoadReport>)> = Target::ALL.iter().map(|t| (*t, Vec::new())).collect();
+        let mut reports: Vec<(Target, Vec<Measured>)> = Target::ALL.iter().map(|t| (*t, Vec::new())).collect();
         for rep in 0..reps {
             for (target, out) in reports.iter_mut() {
                 let (running, url) = Running::start(*target);
                 // Unmeasured warm-up: lets node's JIT and both servers' caches settle.
                 kds_load(&url, count.min(300), concurrency, None, 1000 + rep as u64);
-                out.push(kds_load(&url, count, concurrency, rate, rep as u64 + 1));
+                out.push(measure(&running, &url, count, concurrency, rate, rep as u64 + 1));
                 running.stop();
                 std::thread::sleep(Duration::from_millis(200));
             }
@@ -149,9 +195,18 @@ fn main() {
         let cells: Vec<(Target, Cell)> = reports
             .into_iter()
             .map(|(t, r)| {
-                let m = |f: fn(&LoadReport) -> f64| simulator::median(r.iter().map(f).collect());
-                let non_2xx = r.iter().map(|r| r.errors).sum();
-                (t, Cell { throughput: m(|r| r.throughput_per_s), p50: m(|r| r.p50_ms), p99: m(|r| r.p99_ms), p999: m(|r| r.p999_ms), non_2xx })
+                let m = |f: fn(&Measured) -> f64| simulator::median(r.iter().map(f).collect());
+                let non_2xx = r.iter().map(|r| r.report.errors).sum();
+                let cell = Cell {
+                    server_us: m(|r| r.server_us),
+                    client_us: m(|r| r.client_us),
+                    throughput: m(|r| r.report.throughput_per_s),
+                    p50: m(|r| r.report.p50_ms),
+                    p99: m(|r| r.report.p99_ms),
+                    p999: m(|r| r.report.p999_ms),
+                    non_2xx,
+                };
+                (t, cell)
             })
             .collect();
         let peer = &cells.iter().find(|(t, _)| *t == Target::Express).expect("the peer ran").1;
@@ -162,7 +217,7 @@ fn main() {
                 format!("| {:.2} | {:.2} ", c.throughput / peer.throughput, c.p99 / peer.p99)
             };
             println!(
-                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} {}|",
+                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} {}|",
                 target.name(),
                 concurrency,
                 rate.map(|r| format!("{r}/s")).unwrap_or_else(|| "max".into()),
@@ -172,6 +227,9 @@ fn main() {
                 c.p99,
                 c.p999,
                 c.non_2xx,
+                c.server_us,
+                c.client_us,
+                (c.server_us + c.client_us) * c.throughput / 1e6,
                 ratios
             );
         }
