@@ -8,11 +8,13 @@
 //! fresh server and data dir, after an unmeasured warm-up of up to 300
 //! deliveries (node's JIT needs it); the table shows medians, and each kds row its
 //! ratio to the peer (throughput kds/peer, higher is better; p99 kds/peer,
-//! lower is better).
+//! lower is better). Each row also shows the CPU time the receiver and the
+//! load generator spent per delivery, and the cores they kept busy together.
 //!
 //! Run it through `bench/run` (it installs the peer's npm packages first), or
 //! `cargo bench --bench sidebyside` once `bench/peers/express/node_modules`
-//! exists. `BENCH_SCALE` (default 1) multiplies the delivery counts.
+//! exists. `BENCH_SCALE` (default 1) multiplies the delivery counts;
+//! `BENCH_ONLY=64` (a concurrency, or `paced`) runs one row.
 
 #[path = "../tests/support/process.rs"]
 mod process;
@@ -172,8 +174,12 @@ fn main() {
     let reps: usize = std::env::var("BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let scale: f64 = std::env::var("BENCH_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
     let n = |count: f64| ((count * scale) as usize).max(50);
-    let rows: Vec<(usize, Option<f64>, usize)> =
+    let mut rows: Vec<(usize, Option<f64>, usize)> =
         vec![(1, None, n(1000.0)), (8, None, n(4000.0)), (64, None, n(8000.0)), (256, None, n(8000.0)), (8, Some(100.0), n(1500.0))];
+    // BENCH_ONLY=64 (a concurrency, or `paced`) re-runs one row.
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        rows.retain(|(concurrency, rate, _)| if only == "paced" { rate.is_some() } else { rate.is_none() && only == concurrency.to_string() });
+    }
 
     println!("## Side by side: kds vs the Express reference receiver\n");
     println!("{reps} runs per cell, alternating kds (FULL) / kds (NORMAL) / express on a fresh server each time, after an unmeasured warm-up of up to 300 deliveries; medians. Ratios are kds/peer.\n");

@@ -18,6 +18,10 @@
 //! | no secret configured | `503` with `Retry-After` | no |
 //! | body trickled slower than the body timeout | `408`, connection closed | no |
 //!
+//! When a signed delivery cannot be stored (the 503 above), klikit's orders
+//! are being turned away: the intake raises `Alert::ReceiverDown` once, and
+//! `Alert::ReceiverUp` when a delivery is stored again.
+//!
 //! It never applies orders to tickets: it wakes the applier and returns.
 
 use std::collections::VecDeque;
@@ -37,6 +41,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
+use crate::alert::{Alert, Alerts};
 use crate::klikit::{self, Envelope, EventType, SignatureError, WebhookSecret};
 use crate::store::{InsertOutcome, NewDelivery, Store, StoreError};
 
@@ -55,12 +60,48 @@ pub struct Intake {
     stats: Arc<IntakeStats>,
     applier: Arc<Notify>,
     body_timeout: Duration,
+    alerts: Alerts,
+    storage: Arc<Mutex<StorageWatch>>,
 }
 
 impl Intake {
     /// `secrets`: current first, then the previous one during a rotation.
     pub fn new(store: Store, secrets: Vec<WebhookSecret>, applier: Arc<Notify>, body_timeout: Duration) -> Intake {
-        Intake { store, secrets: Arc::new(RwLock::new(secrets)), stats: Arc::default(), applier, body_timeout }
+        let (stats, alerts, storage) = (Arc::default(), Alerts::default(), Arc::default());
+        Intake { store, secrets: Arc::new(RwLock::new(secrets)), stats, applier, body_timeout, alerts, storage }
+    }
+
+    /// Raises the receiver's alerts on `alerts` (by default they go nowhere).
+    pub fn with_alerts(mut self, alerts: Alerts) -> Intake {
+        self.alerts = alerts;
+        self
+    }
+
+    /// Raises `ReceiverDown` when a signed delivery could not be stored, and
+    /// `ReceiverUp` once storing works again; each once per change (see
+    /// [`StorageWatch`]).
+    fn watch_storage(&self, result: &Result<Accepted, IntakeError>, now: OffsetDateTime) {
+        let stored = match result {
+            Ok(_) => true,
+            Err(IntakeError::Store(_)) => false,
+            Err(_) => return,
+        };
+        let changed = self.storage.lock().unwrap().observe(stored, now);
+        match (changed, result) {
+            (Some(true), _) => {
+                tracing::info!("deliveries are being stored again");
+                self.alerts.raise(Alert::ReceiverUp);
+            }
+            (Some(false), Err(IntakeError::Store(e))) => {
+                let reason = match e {
+                    StoreError::Full => "the disk is full: klikit's orders are refused (503) and retried by klikit",
+                    StoreError::Busy => "the database is busy: klikit's orders are refused (503) and retried by klikit",
+                    _ => "storage failed (see the log): klikit's orders are refused (503) and retried by klikit",
+                };
+                self.alerts.raise(Alert::ReceiverDown { reason: reason.to_string() });
+            }
+            _ => {}
+        }
     }
 
     /// Replaces the accepted secrets (the settings view does this).
@@ -260,6 +301,37 @@ impl IntoResponse for IntakeError {
     }
 }
 
+/// Whether signed deliveries can be stored, with hysteresis: the first
+/// delivery that cannot be stored turns it down, and a delivery stored once
+/// [`StorageWatch::QUIET`] has passed without a failure turns it up again.
+/// On a nearly full disk small deliveries still fit between refused ones
+/// (and a failed commit takes the deliveries batched with it down too), so
+/// "one stored" is no sign of room: without this the alert would flap.
+#[derive(Debug, Default)]
+struct StorageWatch {
+    down: bool,
+    last_failure: Option<OffsetDateTime>,
+}
+
+impl StorageWatch {
+    const QUIET: time::Duration = time::Duration::seconds(10);
+
+    /// Folds in one attempt; returns the new state when it changed
+    /// (`Some(true)`: up again, `Some(false)`: down).
+    fn observe(&mut self, stored: bool, now: OffsetDateTime) -> Option<bool> {
+        if !stored {
+            self.last_failure = Some(now);
+            return (!std::mem::replace(&mut self.down, true)).then_some(false);
+        }
+        let quiet = self.last_failure.is_none_or(|t| now - t >= Self::QUIET);
+        if self.down && quiet {
+            self.down = false;
+            return Some(true);
+        }
+        None
+    }
+}
+
 /// Counters since start, and the latest refused attempts.
 #[derive(Default)]
 struct IntakeStats {
@@ -355,6 +427,7 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -
     let result = intake.receive(&headers, body, now).await;
     let latency_us = started.elapsed().as_micros() as u64;
     intake.stats.count(&result);
+    intake.watch_storage(&result, now);
     let header_str = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(klikit::MAX_EVENT_ID_LEN).collect::<String>());
     let event_id = header_str(klikit::EVENT_ID_HEADER);
     let event_type = header_str(klikit::EVENT_TYPE_HEADER);
@@ -495,5 +568,22 @@ mod tests {
         assert_eq!(s, StatusCode::NOT_FOUND, "the app API must not be reachable on the intake listener");
         let (s, _) = call(&f.intake, Request::get("/webhooks/klikit").body(Body::empty()).unwrap()).await;
         assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[test]
+    fn storage_watch_turns_down_at_once_and_up_only_when_storing_holds() {
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let s = time::Duration::seconds;
+        let mut w = StorageWatch::default();
+        assert_eq!(w.observe(true, t0), None, "up from the start: nothing to say");
+        assert_eq!(w.observe(false, t0), Some(false), "the first refusal turns the receiver down");
+        assert_eq!(w.observe(false, t0 + s(1)), None, "already down: said once");
+        for i in 2..10 {
+            assert_eq!(w.observe(true, t0 + s(i)), None, "deliveries squeezed in soon after a refusal do not mean there is room");
+        }
+        assert_eq!(w.observe(false, t0 + s(10)), None, "still down: no flapping");
+        assert_eq!(w.observe(true, t0 + s(20)), Some(true), "stored after a quiet 10 s: up again");
+        assert_eq!(w.observe(true, t0 + s(21)), None, "already up");
+        assert_eq!(w.observe(false, t0 + s(22)), Some(false));
     }
 }

@@ -110,11 +110,11 @@ impl Server {
             .map_err(|e| StoreError::Sqlite(format!("store open task failed: {e}")))??;
 
         let applier = Arc::new(Notify::new());
-        let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout);
+        let alerts = Alerts::default();
+        let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout).with_alerts(alerts.clone());
         if !intake.secret_configured() {
             tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
         }
-        let alerts = Alerts::default();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use kds::alert::Alerts;
+use kds::alert::{Alert, Alerts};
 use kds::applier::Applier;
 use kds::kitchen::Kitchen;
 use kds::klikit::{self, Envelope, EventType, WebhookSecret};
@@ -245,6 +245,7 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
     let t = TestServer::start().await;
     let store = t.server.store().clone();
     let url = t.intake_url();
+    let mut alerts = t.server.alerts().subscribe();
     let pages = store.page_count().await.unwrap();
     store.set_max_page_count(Some(pages + 12)).await.unwrap();
 
@@ -284,6 +285,23 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
         assert_eq!(status, 503, "while the disk is full no delivery may be acknowledged");
     }
 
+    // The receiver's alerts raised so far (new-order alerts are skipped).
+    let receiver_alerts = |alerts: &mut tokio::sync::broadcast::Receiver<Alert>| {
+        let mut seen = Vec::new();
+        loop {
+            match alerts.try_recv() {
+                Ok(a @ (Alert::ReceiverDown { .. } | Alert::ReceiverUp)) => seen.push(a),
+                Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {}
+                Err(_) => return seen,
+            }
+        }
+    };
+    let down = receiver_alerts(&mut alerts);
+    assert!(
+        matches!(down.as_slice(), [Alert::ReceiverDown { reason }] if reason.contains("disk is full")),
+        "the kitchen is told once that orders are being refused, and why (got {down:?})"
+    );
+
     // Room again; no restart, no operator action on the intake.
     store.set_max_page_count(None).await.unwrap();
     let retries: Vec<&Delivery> = refused.iter().map(|&i| &deliveries[i]).chain(more.iter()).collect();
@@ -296,6 +314,20 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
         assert_eq!(stored.map(|s| s.body), Some(d.body.clone()), "after recovery every delivery is stored exactly once, byte-exact");
     }
     assert_eq!(store.inbox_counts().await.unwrap().total, (deliveries.len() + more.len()) as i64, "one row per delivery, none twice");
+    // Up again once storing has worked for a quiet 10 s (not at the first
+    // delivery that fits: on a nearly full disk small ones still do).
+    assert_eq!(receiver_alerts(&mut alerts), vec![], "right after the disk had room again it is too early to say so");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let up = loop {
+        let status = simulator::post(&t.client, &url, &t.secret, &feed.next(now)).await.expect("the intake answers").status;
+        assert_eq!(status, 200, "with room, every delivery is accepted");
+        let seen = receiver_alerts(&mut alerts);
+        if !seen.is_empty() || Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(up, vec![Alert::ReceiverUp], "the kitchen is told once that orders are being stored again");
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
     eprintln!(
         "faults: storage full: {} deliveries, {} refused 503 while full (+{} more probes), all {} retries accepted after room returned, nothing lost",

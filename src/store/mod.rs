@@ -102,7 +102,8 @@ type Job = Box<dyn WriteJob>;
 /// A queued write: it either runs (and is completed after the commit) or is
 /// failed without running, when no transaction could be started.
 trait WriteJob: Send {
-    fn run(self: Box<Self>, conn: &Connection) -> Completion;
+    /// Runs the job in its savepoint; also returns its error, if it failed.
+    fn run(self: Box<Self>, conn: &Connection) -> (Completion, Option<StoreError>);
     fn fail(self: Box<Self>, error: &StoreError);
 }
 
@@ -121,10 +122,11 @@ where
     R: Send + 'static,
     F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> Completion {
+    fn run(self: Box<Self>, conn: &Connection) -> (Completion, Option<StoreError>) {
         let TypedJob { f, reply, after_commit } = *self;
         let result = in_savepoint(conn, f);
-        Box::new(move |commit_error: Option<&StoreError>| {
+        let error = result.as_ref().err().cloned();
+        let completion: Completion = Box::new(move |commit_error: Option<&StoreError>| {
             let out = match (commit_error, result) {
                 (Some(e), _) => Err(e.clone()),
                 (None, r) => r,
@@ -133,7 +135,8 @@ where
                 after(r);
             }
             let _ = reply.send(out);
-        })
+        });
+        (completion, error)
     }
 
     fn fail(self: Box<Self>, error: &StoreError) {
@@ -309,6 +312,9 @@ fn in_savepoint<R>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<R, S
             run_cached(conn, "RELEASE job")?;
             Ok(r)
         }
+        // SQLite has already rolled the whole transaction back (a full disk
+        // does that), savepoint included: the job's own error is the news.
+        Err(e) if conn.is_autocommit() => Err(e),
         Err(e) => {
             run_cached(conn, "ROLLBACK TO job")?;
             run_cached(conn, "RELEASE job")?;
@@ -334,13 +340,36 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize
                 Err(_) => break,
             }
         }
+        let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+        let mut jobs_left = batch.into_iter();
         if let Err(e) = run_cached(&conn, "BEGIN IMMEDIATE") {
             let e = StoreError::from(e);
             tracing::error!(error = %e, "store: cannot begin a transaction");
-            batch.into_iter().for_each(|job| job.fail(&e));
+            jobs_left.for_each(|job| job.fail(&e));
             continue;
         }
-        let completions: Vec<Completion> = batch.into_iter().map(|job| job.run(&conn)).collect();
+        let mut began = true;
+        while let Some(job) = jobs_left.next() {
+            let (completion, error) = job.run(&conn);
+            completions.push(completion);
+            if conn.is_autocommit() {
+                // SQLite rolled the whole transaction back (it does on a full
+                // disk): what every job so far wrote is gone, so each hears the
+                // error, and the rest of the batch gets a transaction of its own.
+                let e = error.unwrap_or_else(|| StoreError::Sqlite("the transaction was rolled back".into()));
+                tracing::warn!(error = %e, jobs = completions.len(), "store: the transaction was rolled back; its jobs are answered with the error");
+                completions.drain(..).for_each(|c| c(Some(&e)));
+                if let Err(begin) = run_cached(&conn, "BEGIN IMMEDIATE") {
+                    let begin = StoreError::from(begin);
+                    tracing::error!(error = %begin, "store: cannot begin a transaction");
+                    jobs_left.by_ref().for_each(|job| job.fail(&begin));
+                    began = false;
+                }
+            }
+        }
+        if !began {
+            continue;
+        }
         match run_cached(&conn, "COMMIT") {
             Ok(()) => completions.into_iter().for_each(|c| c(None)),
             Err(e) => {
@@ -380,6 +409,34 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn when_a_full_disk_rolls_the_group_back_every_answer_still_matches_what_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), StoreOptions::default()).unwrap();
+        store.write(|c| Ok(c.execute_batch("CREATE TABLE blobs (id INTEGER PRIMARY KEY, x BLOB)")?)).await.unwrap();
+        let pages = store.page_count().await.unwrap();
+        store.set_max_page_count(Some(pages + 20)).await.unwrap();
+        // Big and small writes queued together, so they share transactions; a
+        // big one that does not fit makes SQLite roll the whole group back.
+        let writes = (0..200i64).map(|id| {
+            let store = store.clone();
+            let size = if id % 3 == 0 { 30_000 } else { 200 };
+            async move {
+                let answer = store.write(move |c| Ok(c.execute("INSERT INTO blobs VALUES (?1, zeroblob(?2))", [id, size])?)).await;
+                (id, answer)
+            }
+        });
+        let answers = futures_util::future::join_all(writes).await;
+        assert!(answers.iter().any(|(_, a)| a.is_err()), "the cap must have been reached");
+        let fitted = answers.iter().filter(|(_, a)| a.is_ok()).count();
+        for (id, answer) in answers {
+            let stored: bool = store.read(move |c| Ok(c.query_row("SELECT count(*) FROM blobs WHERE id = ?1", [id], |r| r.get::<_, i64>(0))? == 1)).await.unwrap();
+            assert_eq!(stored, answer.is_ok(), "write {id}: an Ok answer means stored and an error means not stored ({answer:?})");
+        }
+        assert!(fitted > 0, "some writes fit under the cap: a rolled-back group must not take the writes after it down too");
+        store.close();
+    }
 
     #[test]
     fn open_applies_migrations_and_reopen_is_idempotent() {

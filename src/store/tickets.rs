@@ -222,6 +222,9 @@ impl Store {
                         run_cached(tx.conn, "RELEASE delivery")?;
                         results.push(DeliveryApplied::Unprocessable { seq: d.seq, reason });
                     }
+                    // SQLite rolled the whole transaction back (a full disk):
+                    // nothing of this job is left to keep; the writer answers it.
+                    Err(ApplyError::Store(e)) if tx.conn.is_autocommit() => return Err(e),
                     Err(ApplyError::Store(e)) => {
                         tx.conn.execute_batch("ROLLBACK TO delivery; RELEASE delivery")?;
                         tx.changes.truncate(kept);
