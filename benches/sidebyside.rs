@@ -141,25 +141,55 @@ fn children_cpu() -> Duration {
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
-/// One measured run: the load report, and the CPU the receiver and the
-/// load generator spent on it, per delivery.
+/// Deliveries kds has stored but not applied to tickets yet (`applier.pending`
+/// in `GET /api/health`), over a plain HTTP/1.1 request.
+fn applier_pending(app_url: &str) -> u64 {
+    use std::io::{Read, Write};
+    let host = app_url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(host).expect("kds's app listener accepts");
+    write!(stream, "GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+    let health: serde_json::Value = serde_json::from_str(body).expect("health answers JSON");
+    health["applier"]["pending"].as_u64().expect("health reports the applier's pending count")
+}
+
+/// One measured run: the load report, the CPU the receiver and the load
+/// generator spent on it per delivery, and (kds) the rate at which every
+/// delivery was also applied to tickets.
 struct Measured {
     report: LoadReport,
     server_us: f64,
     client_us: f64,
+    applied_per_s: Option<f64>,
 }
 
 /// Runs the measured load against `running`, reading both processes' CPU
-/// time around it (the client is `kds load`, a child waited for inside).
+/// time around it (the client is `kds load`, a child waited for inside). For
+/// kds it waits until the kitchen has applied every delivery, so the
+/// receiver's CPU includes that work even when it trails the acks.
 fn measure(running: &Running, url: &str, count: usize, concurrency: usize, rate: Option<f64>, seed: u64) -> Measured {
     let (server0, client0) = (process_cpu(running.pid()), children_cpu());
     let report = kds_load(url, count, concurrency, rate, seed);
-    let (server1, client1) = (process_cpu(running.pid()), children_cpu());
+    let client1 = children_cpu();
+    let applied_per_s = match running {
+        Running::Kds(kds, _) => {
+            let acked = std::time::Instant::now();
+            while applier_pending(&kds.app_url) > 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Some(report.sent as f64 / (report.seconds + acked.elapsed().as_secs_f64()))
+        }
+        Running::Peer(_) => None,
+    };
+    let server1 = process_cpu(running.pid());
     let per = |d: Duration| d.as_secs_f64() * 1e6 / report.sent.max(1) as f64;
-    Measured { server_us: per(server1 - server0), client_us: per(client1 - client0), report }
+    Measured { server_us: per(server1 - server0), client_us: per(client1 - client0), applied_per_s, report }
 }
 
 struct Cell {
+    applied_per_s: Option<f64>,
     server_us: f64,
     client_us: f64,
     throughput: f64,
@@ -183,9 +213,9 @@ fn main() {
 
     println!("## Side by side: kds vs the Express reference receiver\n");
     println!("{reps} runs per cell, alternating kds (FULL) / kds (NORMAL) / express on a fresh server each time, after an unmeasured warm-up of up to 300 deliveries; medians. Ratios are kds/peer.\n");
-    println!("CPU columns: CPU time (user + system) per delivery of the receiver's process (`/proc/PID/stat`) and of the `kds load` client (`getrusage`), and the cores the two kept busy together (CPU per delivery × throughput; this machine has {}).\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
-    println!("| receiver | concurrency | rate | deliveries | throughput/s | p50 ms | p99 ms | p99.9 ms | non-2xx | receiver CPU µs/delivery | client CPU µs/delivery | cores busy | throughput ×peer | p99 ×peer |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("throughput/s counts acknowledged deliveries (for kds: durably stored). applied/s (kds) is the rate at which every delivery was also applied to the kitchen's tickets: deliveries over the time from the first post until nothing was pending. CPU columns: CPU time (user + system) per delivery of the receiver's process (`/proc/PID/stat`, for kds until everything was applied) and of the `kds load` client (`getrusage`), and the cores the two kept busy together (CPU per delivery × throughput; this machine has {}).\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!("| receiver | concurrency | rate | deliveries | throughput/s | applied/s | p50 ms | p99 ms | p99.9 ms | non-2xx | receiver CPU µs/delivery | client CPU µs/delivery | cores busy | throughput ×peer | p99 ×peer |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (concurrency, rate, count) in rows {
         let mut reports: Vec<(Target, Vec<Measured>)> = Target::ALL.iter().map(|t| (*t, Vec::new())).collect();
         for rep in 0..reps {
@@ -203,7 +233,9 @@ fn main() {
             .map(|(t, r)| {
                 let m = |f: fn(&Measured) -> f64| simulator::median(r.iter().map(f).collect());
                 let non_2xx = r.iter().map(|r| r.report.errors).sum();
+                let applied: Vec<f64> = r.iter().filter_map(|r| r.applied_per_s).collect();
                 let cell = Cell {
+                    applied_per_s: (!applied.is_empty()).then(|| simulator::median(applied)),
                     server_us: m(|r| r.server_us),
                     client_us: m(|r| r.client_us),
                     throughput: m(|r| r.report.throughput_per_s),
@@ -223,12 +255,13 @@ fn main() {
                 format!("| {:.2} | {:.2} ", c.throughput / peer.throughput, c.p99 / peer.p99)
             };
             println!(
-                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} {}|",
+                "| {} | {} | {} | {} | {:.0} | {} | {:.2} | {:.2} | {:.2} | {} | {:.0} | {:.0} | {:.2} {}|",
                 target.name(),
                 concurrency,
                 rate.map(|r| format!("{r}/s")).unwrap_or_else(|| "max".into()),
                 count,
                 c.throughput,
+                c.applied_per_s.map(|a| format!("{a:.0}")).unwrap_or_else(|| "".into()),
                 c.p50,
                 c.p99,
                 c.p999,

@@ -8,7 +8,9 @@
 //!   its own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once,
 //!   and only then replies to every job. That is group commit: one fsync
 //!   serves many deliveries, and no caller hears "done" before its data is on
-//!   disk (`synchronous=FULL`, WAL).
+//!   disk (`synchronous=FULL`, WAL). The exception is work derived from what
+//!   is already on disk (applying stored deliveries, the clock rules): a
+//!   group of only that commits without an fsync (`Durability::Derived`).
 //! - **A checkpointer.** A thread of its own copies the WAL into the
 //!   database file in the background (`checkpoint`), so the writer's commits
 //!   rarely pause for it.
@@ -104,10 +106,26 @@ type Job = Box<dyn WriteJob>;
 trait WriteJob: Send {
     /// Runs the job in its savepoint; also returns its error, if it failed.
     fn run(self: Box<Self>, conn: &Connection) -> (Completion, Option<StoreError>);
+    fn durability(&self) -> Durability;
     fn fail(self: Box<Self>, error: &StoreError);
 }
 
 type AfterCommit<R> = Box<dyn FnOnce(&R) + Send>;
+
+/// How durable a write must be before its caller hears back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// On disk (fsynced, with `synchronous=FULL`) before the answer: a
+    /// delivery being acknowledged, a cook's bump.
+    Synced,
+    /// Worked out from what is already durable, so redone if a power loss
+    /// takes it: the kitchen applying stored deliveries (the tickets and the
+    /// `applied` marks commit together), the clock rules. A group holding only
+    /// such jobs commits without an fsync; the next synced commit makes it
+    /// durable too (the WAL is written in order). A process crash loses
+    /// nothing either way: the operating system still has the writes.
+    Derived,
+}
 
 struct TypedJob<R, F> {
     f: F,
@@ -115,6 +133,7 @@ struct TypedJob<R, F> {
     /// Runs on the writer thread after the commit, in commit order, before
     /// the caller hears back (and even if the caller has gone away).
     after_commit: Option<AfterCommit<R>>,
+    durability: Durability,
 }
 
 impl<R, F> WriteJob for TypedJob<R, F>
@@ -123,7 +142,7 @@ where
     F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &Connection) -> (Completion, Option<StoreError>) {
-        let TypedJob { f, reply, after_commit } = *self;
+        let TypedJob { f, reply, after_commit, .. } = *self;
         let result = in_savepoint(conn, f);
         let error = result.as_ref().err().cloned();
         let completion: Completion = Box::new(move |commit_error: Option<&StoreError>| {
@@ -137,6 +156,10 @@ where
             let _ = reply.send(out);
         });
         (completion, error)
+    }
+
+    fn durability(&self) -> Durability {
+        self.durability
     }
 
     fn fail(self: Box<Self>, error: &StoreError) {
@@ -203,7 +226,7 @@ impl Store {
         let max_batch = if options.group_commit { MAX_BATCH } else { 1 };
         let writer = std::thread::Builder::new()
             .name("kds-store-writer".into())
-            .spawn(move || writer_loop(conn, rx, max_batch, checkpointer))
+            .spawn(move || writer_loop(conn, rx, max_batch, options.synchronous_full, checkpointer))
             .map_err(|e| StoreError::Open { path: path.to_owned(), reason: format!("cannot start writer thread: {e}") })?;
 
         Ok(Store {
@@ -248,18 +271,18 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        self.write_then(f, None).await
+        self.write_then(f, None, Durability::Synced).await
     }
 
     /// As [`Store::write`], with `after_commit` run on the writer thread once
     /// the job's transaction has committed, in commit order.
-    async fn write_then<R, F>(&self, f: F, after_commit: Option<AfterCommit<R>>) -> Result<R, StoreError>
+    async fn write_then<R, F>(&self, f: F, after_commit: Option<AfterCommit<R>>, durability: Durability) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel::<Result<R, StoreError>>();
-        let job: Job = Box::new(TypedJob { f, reply, after_commit });
+        let job: Job = Box::new(TypedJob { f, reply, after_commit, durability });
         let sender = self.inner.jobs.lock().unwrap().clone().ok_or(StoreError::Closed)?;
         match sender.try_send(job) {
             Ok(()) => {}
@@ -331,13 +354,22 @@ pub(super) fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, checkpointer: checkpoint::Checkpointer) {
+fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, synchronous_full: bool, checkpointer: checkpoint::Checkpointer) {
+    let mut fsyncing = synchronous_full;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
+            }
+        }
+        // A group of derived jobs only (see `Durability`) commits without an fsync.
+        let fsync = synchronous_full && batch.iter().any(|job| job.durability() == Durability::Synced);
+        if fsync != fsyncing {
+            match run_cached(&conn, if fsync { "PRAGMA synchronous=FULL" } else { "PRAGMA synchronous=NORMAL" }) {
+                Ok(()) => fsyncing = fsync,
+                Err(e) => tracing::warn!(error = %e, "store: cannot change synchronous (commits stay as they were)"),
             }
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
@@ -409,6 +441,21 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn only_groups_with_a_synced_job_commit_with_an_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), StoreOptions::default()).unwrap();
+        let level = |c: &Connection| Ok(c.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))?);
+        let derived = store.write_then(level, None, Durability::Derived).await.unwrap();
+        assert_eq!(derived, 1, "a group of derived work alone commits with synchronous=NORMAL: no fsync");
+        let synced = store.write(level).await.unwrap();
+        assert_eq!(synced, 2, "an acknowledgement commits with synchronous=FULL");
+        let normal = Store::open(&dir.path().join("normal.sqlite"), StoreOptions { synchronous_full: false, ..Default::default() }).unwrap();
+        assert_eq!(normal.write(level).await.unwrap(), 1, "a store opened with NORMAL never asks for FULL");
+        store.close();
+        normal.close();
+    }
 
     #[tokio::test]
     async fn when_a_full_disk_rolls_the_group_back_every_answer_still_matches_what_is_stored() {

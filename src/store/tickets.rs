@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use tokio::sync::broadcast;
 
 use super::inbox::StoredDelivery;
-use super::{run_cached, AfterCommit, Store, StoreError};
+use super::{run_cached, AfterCommit, Durability, Store, StoreError};
 use crate::kitchen::{Event, Record, Ticket};
 
 /// Changes a slow subscriber may fall behind by before it must re-read.
@@ -156,7 +156,7 @@ impl Store {
     }
 
     /// Runs a ticket job and broadcasts its changes after the commit.
-    async fn change_tickets<R, F>(&self, f: F) -> Result<R, StoreError>
+    async fn change_tickets<R, F>(&self, durability: Durability, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut TicketTx<'_>) -> Result<R, StoreError> + Send + 'static,
@@ -175,6 +175,7 @@ impl Store {
                     Ok(Changed { answer, changes: tx.changes })
                 },
                 Some(publish),
+                durability,
             )
             .await?;
         Ok(done.answer)
@@ -191,7 +192,7 @@ impl Store {
         N: Send + 'static,
         F: FnMut(&StoredDelivery, &mut TicketTx<'_>) -> Result<N, ApplyError> + Send + 'static,
     {
-        self.change_tickets(move |tx| {
+        self.change_tickets(Durability::Derived, move |tx| {
             let mut results = Vec::with_capacity(deliveries.len());
             for d in &deliveries {
                 run_cached(tx.conn, "SAVEPOINT delivery")?;
@@ -247,7 +248,7 @@ impl Store {
         F: FnOnce(&Record) -> Result<(Record, Event), E> + Send + 'static,
     {
         let order_id = order_id.to_owned();
-        self.change_tickets(move |tx| {
+        self.change_tickets(Durability::Synced, move |tx| {
             let Some(record) = tx.record(&order_id)? else { return Ok(None) };
             Ok(Some(match f(&record) {
                 Ok((next, event)) => {
@@ -266,7 +267,7 @@ impl Store {
     where
         F: FnMut(&Record) -> Option<(Record, Event)> + Send + 'static,
     {
-        self.change_tickets(move |tx| {
+        self.change_tickets(Durability::Derived, move |tx| {
             let due: Vec<String> = tx
                 .conn
                 .prepare_cached("SELECT order_id FROM tickets WHERE due_at IS NOT NULL AND due_at <= ?1")?
