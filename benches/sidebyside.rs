@@ -213,7 +213,7 @@ fn main() {
 
     println!("## Side by side: kds vs the Express reference receiver\n");
     println!("{reps} runs per cell, alternating kds (FULL) / kds (NORMAL) / express on a fresh server each time, after an unmeasured warm-up of up to 300 deliveries; medians. Ratios are kds/peer.\n");
-    println!("throughput/s counts acknowledged deliveries (for kds: durably stored). applied/s (kds) is the rate at which every delivery was also applied to the kitchen's tickets: deliveries over the time from the first post until nothing was pending. CPU columns: CPU time (user + system) per delivery of the receiver's process (`/proc/PID/stat`, for kds until everything was applied) and of the `kds load` client (`getrusage`), and the cores the two kept busy together (CPU per delivery × throughput; this machine has {}).\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!("throughput/s counts acknowledged deliveries (for kds: durably stored). applied/s (kds) is the rate at which every delivery was also applied to the kitchen's tickets: deliveries over the time from the first post until nothing was pending. CPU columns: CPU time (user + system) per delivery of the receiver's process (`/proc/PID/stat`, for kds until everything was applied) and of the `kds load` client (`getrusage`), and the cores the two kept busy together (CPU per delivery × deliveries per second, for kds until everything was applied; this machine has {}).\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
     println!("| receiver | concurrency | rate | deliveries | throughput/s | applied/s | p50 ms | p99 ms | p99.9 ms | non-2xx | receiver CPU µs/delivery | client CPU µs/delivery | cores busy | throughput ×peer | p99 ×peer |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (concurrency, rate, count) in rows {
@@ -268,7 +268,7 @@ fn main() {
                 c.non_2xx,
                 c.server_us,
                 c.client_us,
-                (c.server_us + c.client_us) * c.throughput / 1e6,
+                (c.server_us + c.client_us) * c.applied_per_s.unwrap_or(c.throughput) / 1e6,
                 ratios
             );
         }
