@@ -1,0 +1,34 @@
+//! How the desktop app starts WebKitGTK: environment defaults that its web
+//! process reads at startup, for a board that stays open all day on kitchen
+//! PCs, often without a GPU.
+//!
+//! Each default is set only when the variable is not already in the
+//! environment, so any of them can be turned back from outside. Measured with
+//! `scripts/measure-desktop` (README, "Resources").
+
+/// Sets the defaults. Call first thing, before any window or thread exists.
+pub fn set_defaults() {
+    #[cfg(target_os = "linux")]
+    for (name, value) in DEFAULTS {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+        }
+    }
+}
+
+/// The variables and their defaults.
+#[cfg(target_os = "linux")]
+const DEFAULTS: &[(&str, &str)] = &[
+    // The board is a flat 2D page. Accelerated compositing costs about four
+    // times the CPU where there is no GPU (under Xvfb: 17% vs 4% of a core
+    // with 50 tickets), and is a known cause of blank windows with some
+    // drivers. `WEBKIT_DISABLE_COMPOSITING_MODE=0` turns it back on.
+    ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+    // JavaScriptCore's optimising tiers (DFG, FTL) compile hot code again at
+    // a memory cost; the board's script is small and runs briefly (a timer
+    // tick, an update), so the interpreter and the baseline JIT do it at the
+    // same CPU. Saves about 15 MB with 50 tickets. Safe anywhere: it only
+    // chooses which tiers run. `JSC_useDFGJIT=1 JSC_useFTLJIT=1` restores them.
+    ("JSC_useDFGJIT", "0"),
+    ("JSC_useFTLJIT", "0"),
+];
