@@ -32,3 +32,18 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("JSC_useDFGJIT", "0"),
     ("JSC_useFTLJIT", "0"),
 ];
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_only_what_the_environment_leaves_unset() {
+        // The only test in this binary that touches the environment.
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "0");
+        std::env::remove_var("JSC_useDFGJIT");
+        set_defaults();
+        assert_eq!(std::env::var("WEBKIT_DISABLE_COMPOSITING_MODE").as_deref(), Ok("0"), "a value from outside wins");
+        assert_eq!(std::env::var("JSC_useDFGJIT").as_deref(), Ok("0"), "an unset variable gets the default");
+    }
+}
