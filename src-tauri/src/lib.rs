@@ -9,6 +9,7 @@
 mod awake;
 pub mod notice;
 mod tray;
+mod webkit;
 
 use std::sync::Mutex;
 
@@ -37,15 +38,7 @@ struct Core(Mutex<Option<Server>>);
 
 /// Runs the app until it quits. Returns the process exit code.
 pub fn run() -> i32 {
-    // The board is a flat 2D page. WebKitGTK's accelerated compositing costs
-    // about four times the CPU where there is no GPU (measured under Xvfb:
-    // 17% vs 4% of a core with 50 tickets), and is a known cause of blank
-    // windows with some drivers. Off unless the environment says otherwise
-    // (`WEBKIT_DISABLE_COMPOSITING_MODE=0` turns it back on).
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    }
+    webkit::set_defaults();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KDS_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)

@@ -21,12 +21,7 @@ fn a_new_order_is_notified_and_shown_in_the_window() {
     // A quick tunnel with no cloudflared installed: the tunnel is down from the start.
     desk.extra_env = vec![("KDS_TUNNEL".into(), "quick".into()), ("KDS_CLOUDFLARED".into(), "/nonexistent/cloudflared".into())];
     let driver = Driver::start(&desk);
-    let session = driver.session();
-    let app_url = desk.app_url();
-    wait_for(START, "the window to load the board from the app listener", || {
-        let href = driver.execute(&session, "return document.readyState === 'complete' ? location.href : ''");
-        href.as_str().filter(|h| h.starts_with(&app_url)).map(|_| ())
-    });
+    let session = board_session(&desk, &driver);
 
     let http = Http::new();
     let fixture = include_bytes!("../../tests/fixtures/01-order-created-single.json");
@@ -62,6 +57,41 @@ fn a_new_order_is_notified_and_shown_in_the_window() {
     // F11 toggles kiosk mode, through the page's key handler and the one command it may invoke.
     driver.press(&session, "\u{E03B}");
     wait_for(Duration::from_secs(10), "F11 to switch kiosk mode on", || support::read_log(&driver.log).contains("kiosk mode on=true").then_some(()));
+}
+
+#[test]
+#[ignore = "needs Xvfb, dbus-daemon and WebKitWebDriver: run by scripts/test-desktop"]
+fn the_chime_runs_web_audio_only_while_it_plays() {
+    // A running AudioContext renders silence all the time (2.4% of a core
+    // measured): the board suspends it between chimes, and WebKitGTK lets a
+    // chime resume it without a touch.
+    let desk = Desk::new();
+    let driver = Driver::start(&desk);
+    let session = board_session(&desk, &driver);
+    let audio_threads = || {
+        descendants(driver.process.0.id())
+            .iter()
+            .filter(|p| p.name.starts_with("WebKitWebProc"))
+            .flat_map(|p| std::fs::read_dir(format!("/proc/{}/task", p.pid)).into_iter().flatten().flatten())
+            .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|name| name.starts_with("webaudio")))
+            .count()
+    };
+    wait_for(Duration::from_secs(15), "Web Audio to be suspended while nothing plays", || (audio_threads() == 0).then_some(()));
+    driver.execute(&session, "window.kds.ring(); return true");
+    wait_for(Duration::from_secs(5), "a chime to run Web Audio", || (audio_threads() > 0).then_some(()));
+    wait_for(Duration::from_secs(10), "Web Audio to be suspended again after the chime", || (audio_threads() == 0).then_some(()));
+}
+
+/// Opens a WebDriver session (which launches the app) and waits for the
+/// window to show the board from the app listener.
+fn board_session(desk: &Desk, driver: &Driver) -> String {
+    let session = driver.session();
+    let app_url = desk.app_url();
+    wait_for(START, "the window to load the board from the app listener", || {
+        let href = driver.execute(&session, "return document.readyState === 'complete' ? location.href : ''");
+        href.as_str().filter(|h| h.starts_with(&app_url)).map(|_| ())
+    });
+    session
 }
 
 #[test]

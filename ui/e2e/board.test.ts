@@ -89,6 +89,38 @@ describe("the board against the real kds", () => {
     expect(Array.isArray(done.body.tickets)).toBe(true);
   });
 
+  it("touches only the timers each second: no card is rebuilt and nothing else changes", async () => {
+    // Every second the board updates the timers' text and nothing else, so
+    // WebKit lays out and paints only those (the desktop app's CPU budget).
+    // A card may change colour at its warn/late minute; no card may flash.
+    await page.keyboard.press("Escape"); // a key stops the flashing (and selects nothing)
+    await expect.poll(() => page.locator(".card.fresh").count()).toBe(0);
+    const seen = await page.evaluate(async () => {
+      const out: string[] = [];
+      const observer = new MutationObserver((list) => {
+        for (const m of list) {
+          const el = (m.target.nodeType === Node.TEXT_NODE ? m.target.parentElement : m.target) as Element | null;
+          const what = el?.classList.contains("timer") ? "timer" : `${el?.tagName}.${el?.className}`;
+          const level = (v: string | null) => (v ?? "").replace(/\blevel-\w+/, "");
+          if (m.type === "attributes" && el?.classList.contains("card") && level(m.oldValue) === level(el.getAttribute("class"))) {
+            out.push(`card colour: ${m.oldValue} -> ${el.getAttribute("class")}`);
+            continue;
+          }
+          out.push(`${m.type} ${what}`);
+        }
+      });
+      observer.observe(document.querySelector(".columns")!, { subtree: true, childList: true, characterData: true, attributes: true, attributeOldValue: true });
+      await new Promise((r) => setTimeout(r, 3200));
+      observer.disconnect();
+      return out;
+    });
+    const timers = seen.filter((m) => m.endsWith(" timer"));
+    expect(timers.length, "the timers ticked").toBeGreaterThanOrEqual(2);
+    expect(seen.filter((m) => !m.endsWith(" timer") && !m.startsWith("card colour")), "nothing but timers (and a card's colour) changed").toEqual([]);
+    const cards = await page.locator("[data-testid=ticket]").count();
+    expect(timers.length, "one text change per card per second at most").toBeLessThanOrEqual(cards * 4);
+  });
+
   it("highlights the changed lines of a cart update until someone says they saw it", async () => {
     const full = order("03-order-cart-updated.json", { shortId: "C303", status: 1 });
     const id = full.orders[0].id;
