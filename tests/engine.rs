@@ -334,3 +334,16 @@ async fn beyond_loopback_the_api_needs_the_token() {
     drop(stream);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_quiet_live_stream_sends_ping_events_a_page_can_see() {
+    // SSE comments never reach a page's script, so a board could not tell a
+    // quiet kitchen from a dead connection; named `ping` events can.
+    let kds = Kds::start().await;
+    let wait = Duration::from_secs(10);
+    let mut live = SseStream::connect(&kds.app("/api/live"), &[]).await;
+    assert_eq!(live.next(wait).await.expect("a snapshot comes first").event, "snapshot");
+    assert_eq!(live.next(wait).await.expect("then health").event, "health");
+    let ping = live.next_named("ping", Duration::from_secs(20)).await.expect("after 15 quiet seconds the stream sends a ping event");
+    assert!(!ping.data.is_empty(), "an event without data is never dispatched to the page");
+}

@@ -6,7 +6,12 @@
 //! it commits. With no `seq`, or one the change feed no longer covers, it
 //! first gets a `snapshot` of the open tickets. A `health` event goes out at
 //! connect and whenever the health body changes (checked every 2 s), and a
-//! `: keep-alive` comment every 15 s. The stream ends at shutdown.
+//! `ping` event after 15 s without any other. The stream ends at shutdown.
+//!
+//! The `ping` is an event, not an SSE comment, because a page never sees
+//! comments: with events it can tell a quiet kitchen from a dead connection
+//! (one that never closed: a tablet that roamed, a proxy that hung) and
+//! reconnect, so the board is never silently stale.
 //!
 //! Each connection is a task that subscribes to the store's change
 //! broadcast *before* reading the snapshot or the missed changes, and skips
@@ -52,7 +57,8 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
             tracing::warn!(error = %e, "live stream ended by a store error");
         }
     });
-    Sse::new(ReceiverStream::new(rx).map(Ok)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))
+    // (An event with no data is never dispatched to the page.)
+    Sse::new(ReceiverStream::new(rx).map(Ok)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).event(Event::default().event("ping").data("{}")))
 }
 
 /// Why a stream task stopped early.

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Health, TicketEvent, TicketList } from "./api";
 import { ticket } from "./fixtures.test-helpers";
-import { LiveStream, reconnectDelay, type EventSourceLike, type LiveState } from "./transport";
+import { LiveStream, reconnectDelay, STALE_AFTER_MS, type EventSourceLike, type LiveState } from "./transport";
 
 class FakeSource implements EventSourceLike {
   onopen: ((e: Event) => void) | null = null;
@@ -53,6 +53,29 @@ describe("LiveStream", () => {
     expect(sources[0].closed, "the failed connection is closed so the browser does not retry it on its own").toBe(true);
     vi.advanceTimersByTime(reconnectDelay(0));
     expect(sources[1].url).toBe("/api/live?since=5");
+    stream.stop();
+    vi.useRealTimers();
+  });
+
+  it("drops a connection that has gone silent, though it never closed, and resumes", () => {
+    vi.useFakeTimers();
+    const { stream, sources, got } = harness();
+    stream.start();
+    sources[0].onopen?.(new Event("open"));
+    sources[0].emit("snapshot", { seq: 7, tickets: [] });
+    // A quiet kitchen: only the server's pings, well within the limit.
+    for (let i = 0; i < 8; i++) {
+      vi.advanceTimersByTime(15_000);
+      sources[0].emit("ping", {});
+    }
+    expect(sources.length, "a connection that pings is alive, however quiet the kitchen").toBe(1);
+    expect(got.states.at(-1)).toBe("live");
+    // Then nothing at all: no ping, no error, no close.
+    vi.advanceTimersByTime(STALE_AFTER_MS + 5_000);
+    expect(got.states.at(-1), "a silent connection is reported down, not left showing a stale board").toBe("down");
+    expect(sources[0].closed, "the dead connection is closed").toBe(true);
+    vi.advanceTimersByTime(reconnectDelay(0));
+    expect(sources[1]?.url, "it reconnects from the last seq it applied").toBe("/api/live?since=7");
     stream.stop();
     vi.useRealTimers();
   });

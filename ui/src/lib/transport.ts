@@ -82,12 +82,22 @@ export function reconnectDelay(attempt: number): number {
   return Math.min(2000, 200 * 2 ** Math.max(0, attempt));
 }
 
+/// The server sends an event at least every 15 s (a `ping` when nothing
+/// else happened). A connection silent for longer than this is dead even if
+/// it never closed (a tablet that roamed, a proxy that hung): drop it and
+/// reconnect, rather than show a board that quietly stopped updating.
+export const STALE_AFTER_MS = 40_000;
+/// How often the watchdog looks.
+const WATCHDOG_EVERY_MS = 5_000;
+
 /// The live stream. It keeps the last `seq` it applied and resumes from it
 /// after any drop (`?since=SEQ`); the server answers with what was missed,
 /// or a fresh snapshot when the gap is too old.
 export class LiveStream {
   private source: EventSourceLike | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private heardAt = 0;
   private attempt = 0;
   private stopped = false;
   lastSeq: number | null = null;
@@ -102,12 +112,17 @@ export class LiveStream {
   start() {
     this.stopped = false;
     this.connect();
+    this.watchdog ??= setInterval(() => {
+      if (this.source && Date.now() - this.heardAt > STALE_AFTER_MS) this.drop(this.source);
+    }, WATCHDOG_EVERY_MS);
   }
 
   stop() {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
     this.source?.close();
     this.source = null;
   }
@@ -123,36 +138,46 @@ export class LiveStream {
     return q ? `${this.base}?${q}` : this.base;
   }
 
+  /// Any error (server gone, stream ended, bad answer, silence): say so at
+  /// once, drop this connection and open a new one ourselves, so the resume
+  /// point is always our own last seq.
+  private drop(source: EventSourceLike) {
+    if (this.source !== source) return;
+    source.close();
+    this.source = null;
+    this.handlers.state("down");
+    if (!this.stopped) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (!this.stopped) this.connect();
+      }, reconnectDelay(this.attempt++));
+    }
+  }
+
   private connect() {
     this.handlers.state("connecting");
     const source = this.open(this.url());
     this.source = source;
+    this.heardAt = Date.now();
+    const heard = () => {
+      if (this.source === source) this.heardAt = Date.now();
+    };
     source.onopen = () => {
+      heard();
       this.attempt = 0;
       this.handlers.state("live");
     };
-    // Any error (server gone, stream ended, bad answer): say so at once,
-    // drop this connection and open a new one ourselves, so the resume
-    // point is always our own last seq.
-    source.onerror = () => {
-      if (this.source !== source) return;
-      source.close();
-      this.source = null;
-      this.handlers.state("down");
-      if (!this.stopped) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          if (!this.stopped) this.connect();
-        }, reconnectDelay(this.attempt++));
-      }
-    };
+    source.onerror = () => this.drop(source);
+    source.addEventListener("ping", heard);
     source.addEventListener("snapshot", (e) => {
+      heard();
       const list = parse<TicketList>(e);
       if (!list) return;
       this.lastSeq = list.seq;
       this.handlers.snapshot(list);
     });
     source.addEventListener("ticket", (e) => {
+      heard();
       const event = parse<TicketEvent>(e);
       if (!event) return;
       if (this.lastSeq !== null && event.seq <= this.lastSeq) return; // already applied
@@ -160,6 +185,7 @@ export class LiveStream {
       this.handlers.ticket(event);
     });
     source.addEventListener("health", (e) => {
+      heard();
       const health = parse<Health>(e);
       if (health) this.handlers.health(health);
     });
