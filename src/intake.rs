@@ -81,24 +81,24 @@ impl Intake {
     /// `ReceiverUp` once storing works again; each once per change (see
     /// [`StorageWatch`]).
     fn watch_storage(&self, result: &Result<Accepted, IntakeError>, now: OffsetDateTime) {
-        let stored = match result {
-            Ok(_) => true,
-            Err(IntakeError::Store(_)) => false,
+        let failure = match result {
+            Ok(_) => None,
+            Err(IntakeError::Store(e)) => Some(e),
             Err(_) => return,
         };
-        let changed = self.storage.lock().unwrap().observe(stored, now);
-        match (changed, result) {
+        let changed = self.storage.lock().unwrap().observe(failure.is_none(), now);
+        match (changed, failure) {
             (Some(true), _) => {
                 tracing::info!("deliveries are being stored again");
                 self.alerts.raise(Alert::ReceiverUp);
             }
-            (Some(false), Err(IntakeError::Store(e))) => {
-                let reason = match e {
-                    StoreError::Full => "the disk is full: klikit's orders are refused (503) and retried by klikit",
-                    StoreError::Busy => "the database is busy: klikit's orders are refused (503) and retried by klikit",
-                    _ => "storage failed (see the log): klikit's orders are refused (503) and retried by klikit",
+            (Some(false), Some(e)) => {
+                let cause = match e {
+                    StoreError::Full => "the disk is full",
+                    StoreError::Busy => "the database is busy",
+                    _ => "storage failed (see the log)",
                 };
-                self.alerts.raise(Alert::ReceiverDown { reason: reason.to_string() });
+                self.alerts.raise(Alert::ReceiverDown { reason: format!("{cause}: klikit's orders are refused (503) and retried by klikit") });
             }
             _ => {}
         }

@@ -354,9 +354,23 @@ pub(super) fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Begins a group's transaction. If it cannot, every job left is failed
+/// with the reason, and the answer is false.
+fn begin(conn: &Connection, jobs_left: &mut impl Iterator<Item = Job>) -> bool {
+    match run_cached(conn, "BEGIN IMMEDIATE") {
+        Ok(()) => true,
+        Err(e) => {
+            let e = StoreError::from(e);
+            tracing::error!(error = %e, "store: cannot begin a transaction");
+            jobs_left.for_each(|job| job.fail(&e));
+            false
+        }
+    }
+}
+
 fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, synchronous_full: bool, checkpointer: checkpoint::Checkpointer) {
     let mut fsyncing = synchronous_full;
-    while let Ok(first) = jobs.recv() {
+    'groups: while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
             match jobs.try_recv() {
@@ -374,13 +388,9 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize
         }
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         let mut jobs_left = batch.into_iter();
-        if let Err(e) = run_cached(&conn, "BEGIN IMMEDIATE") {
-            let e = StoreError::from(e);
-            tracing::error!(error = %e, "store: cannot begin a transaction");
-            jobs_left.for_each(|job| job.fail(&e));
+        if !begin(&conn, &mut jobs_left) {
             continue;
         }
-        let mut began = true;
         while let Some(job) = jobs_left.next() {
             let (completion, error) = job.run(&conn);
             completions.push(completion);
@@ -391,16 +401,10 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize
                 let e = error.unwrap_or_else(|| StoreError::Sqlite("the transaction was rolled back".into()));
                 tracing::warn!(error = %e, jobs = completions.len(), "store: the transaction was rolled back; its jobs are answered with the error");
                 completions.drain(..).for_each(|c| c(Some(&e)));
-                if let Err(begin) = run_cached(&conn, "BEGIN IMMEDIATE") {
-                    let begin = StoreError::from(begin);
-                    tracing::error!(error = %begin, "store: cannot begin a transaction");
-                    jobs_left.by_ref().for_each(|job| job.fail(&begin));
-                    began = false;
+                if !begin(&conn, &mut jobs_left) {
+                    continue 'groups;
                 }
             }
-        }
-        if !began {
-            continue;
         }
         match run_cached(&conn, "COMMIT") {
             Ok(()) => completions.into_iter().for_each(|c| c(None)),
