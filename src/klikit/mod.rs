@@ -10,8 +10,10 @@
 //! webhook secret, and it carries no timestamp, so replay defence is the
 //! event-id dedupe in `store` plus idempotent application in `kitchen`.
 
+pub mod channel;
 pub mod envelope;
 pub mod order;
+pub mod status;
 
 use std::fmt;
 
@@ -20,7 +22,9 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub use envelope::{Envelope, EnvelopeError};
-pub use order::{channel_name, decode_orders, Order, OrderError, OrderStatus, OrderType, StatusTable};
+pub use channel::channel_name;
+pub use order::{decode_orders, Order, OrderError, OrderType};
+pub use status::{OrderStatus, StatusTable, UNKNOWN_STATUS};
 
 /// Header carrying the hex HMAC-SHA256 of the raw body.
 pub const SIGNATURE_HEADER: &str = "x-klikit-signature";
