@@ -208,6 +208,64 @@ fn stored_headers(headers: &HeaderMap) -> serde_json::Value {
     serde_json::Value::Object(out)
 }
 
+/// What became of one delivery, as the diagnostics view lists it: the
+/// intake's answer, or (for a stored one) how far the applier took it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "DeliveryOutcome"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored; not yet applied.
+    Received,
+    /// Stored and applied to the board.
+    Applied,
+    /// A repeat of a stored event id.
+    Duplicate,
+    /// Signed, stored, but unusable.
+    Unprocessable,
+    InvalidSignature,
+    BadRequest,
+    TooLarge,
+    UnsupportedEncoding,
+    BodyError,
+    NoSecret,
+    StoreUnavailable,
+}
+
+impl Outcome {
+    /// Every outcome, in the order above.
+    pub const ALL: [Outcome; 11] = [
+        Outcome::Received,
+        Outcome::Applied,
+        Outcome::Duplicate,
+        Outcome::Unprocessable,
+        Outcome::InvalidSignature,
+        Outcome::BadRequest,
+        Outcome::TooLarge,
+        Outcome::UnsupportedEncoding,
+        Outcome::BodyError,
+        Outcome::NoSecret,
+        Outcome::StoreUnavailable,
+    ];
+
+    /// The JSON name (for logs).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Received => "received",
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Unprocessable => "unprocessable",
+            Outcome::InvalidSignature => "invalid_signature",
+            Outcome::BadRequest => "bad_request",
+            Outcome::TooLarge => "too_large",
+            Outcome::UnsupportedEncoding => "unsupported_encoding",
+            Outcome::BodyError => "body_error",
+            Outcome::NoSecret => "no_secret",
+            Outcome::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
+
 /// A delivery the intake took.
 #[derive(Debug)]
 enum Accepted {
@@ -216,11 +274,11 @@ enum Accepted {
 }
 
 impl Accepted {
-    fn outcome(&self) -> &'static str {
+    fn outcome(&self) -> Outcome {
         match self {
-            Accepted::Received { unprocessable: None } => "received",
-            Accepted::Received { unprocessable: Some(_) } => "unprocessable",
-            Accepted::Duplicate => "duplicate",
+            Accepted::Received { unprocessable: None } => Outcome::Received,
+            Accepted::Received { unprocessable: Some(_) } => Outcome::Unprocessable,
+            Accepted::Duplicate => Outcome::Duplicate,
         }
     }
 }
@@ -262,15 +320,15 @@ pub enum IntakeError {
 }
 
 impl IntakeError {
-    fn outcome(&self) -> &'static str {
+    fn outcome(&self) -> Outcome {
         match self {
-            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) => "bad_request",
-            IntakeError::InvalidSignature(_) => "invalid_signature",
-            IntakeError::TooLarge => "too_large",
-            IntakeError::UnsupportedEncoding => "unsupported_encoding",
-            IntakeError::BodyTimeout | IntakeError::BodyRead => "body_error",
-            IntakeError::NoSecret => "no_secret",
-            IntakeError::Store(_) => "store_unavailable",
+            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) => Outcome::BadRequest,
+            IntakeError::InvalidSignature(_) => Outcome::InvalidSignature,
+            IntakeError::TooLarge => Outcome::TooLarge,
+            IntakeError::UnsupportedEncoding => Outcome::UnsupportedEncoding,
+            IntakeError::BodyTimeout | IntakeError::BodyRead => Outcome::BodyError,
+            IntakeError::NoSecret => Outcome::NoSecret,
+            IntakeError::Store(_) => Outcome::StoreUnavailable,
         }
     }
 }
@@ -354,7 +412,7 @@ pub struct Refusal {
     pub at: OffsetDateTime,
     pub event_id: Option<String>,
     pub event_type: Option<String>,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub detail: String,
 }
 
@@ -433,13 +491,13 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -
     let event_type = header_str(klikit::EVENT_TYPE_HEADER);
     match &result {
         Ok(accepted) => {
-            tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome(), latency_us, "delivery");
+            tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome().as_str(), latency_us, "delivery");
         }
         Err(error) => {
             if matches!(error, IntakeError::NoSecret) && intake.stats.no_secret_logged.swap(true, Ordering::Relaxed) {
                 // Logged once already; health shows it too.
             } else {
-                tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome(), reason = %error, latency_us, "delivery refused");
+                tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome().as_str(), reason = %error, latency_us, "delivery refused");
             }
             intake.stats.remember(Refusal { at: now, event_id, event_type, outcome: error.outcome(), detail: error.to_string() });
         }
