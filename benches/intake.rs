@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use kds::klikit::WebhookSecret;
 use kds::server::Listening;
-use kds::simulator::{self, LoadPlan, LoadReport};
+use kds::client::{self, Delivery};
+use kds_sim::{Ack, LoadPlan, LoadReport};
 
 const SECRET: &str = "bench-secret";
 
@@ -58,13 +59,25 @@ async fn main() {
             for (group_commit, out) in results.iter_mut() {
                 let kds = start(*group_commit);
                 let plan = LoadPlan { url: kds.url.clone(), count, concurrency, duplicates: 0.0, rate, seed: rep as u64 + 1 };
-                out.push(simulator::load(plan, secret.clone()).await);
+                let http = client::client();
+                let secret = secret.clone();
+                out.push(
+                    kds_sim::load(plan, move |url, d| {
+                        let (http, secret) = (http.clone(), secret.clone());
+                        async move {
+                            let d = Delivery::from_headers(d.event_id, d.event_type, d.body).expect("kds-sim generates only event types kds knows");
+                            let a = client::post(&http, &url, &secret, &d).await?;
+                            Ok::<_, client::ClientError>(Ack { status: a.status, body: a.body, latency: a.latency })
+                        }
+                    })
+                    .await,
+                );
                 drop(kds);
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
         for (group_commit, reports) in results {
-            let m = |f: fn(&LoadReport) -> f64| simulator::median(reports.iter().map(f).collect());
+            let m = |f: fn(&LoadReport) -> f64| kds_sim::median(reports.iter().map(f).collect());
             let errors: usize = reports.iter().map(|r| r.errors).sum();
             println!(
                 "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",

@@ -2,7 +2,7 @@
 //! change appear on `/api/live`?
 //!
 //! Starts kds (durable settings: WAL, synchronous=FULL) on 127.0.0.1:0,
-//! follows `/api/live` like a screen, and posts `kds::simulator` deliveries
+//! follows `/api/live` like a screen, and posts `kds_sim` deliveries
 //! (new orders, some batched, status moves and cart edits) at a fixed rate.
 //! For each order it pairs the k-th acknowledged delivery with the k-th
 //! ticket change on the stream and prints p50/p99/max of the lag.
@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use kds::config::Config;
 use kds::klikit::{Envelope, WebhookSecret};
 use kds::server::Server;
-use kds::simulator::{self, quantile, Feed};
+use kds::client::{self, Delivery};
+use kds_sim::{quantile, Feed};
 use time::OffsetDateTime;
 
 #[tokio::main]
@@ -53,17 +54,18 @@ async fn main() {
 
     // klikit: post at `rate`, remembering when each 2xx arrived.
     let acks: Arc<Mutex<Vec<(usize, Vec<String>, Instant)>>> = Arc::default();
-    let client = simulator::client();
+    let client = client::client();
     let mut feed = Feed::new(7);
     let started = Instant::now();
     let mut posts = Vec::with_capacity(count);
     for i in 0..count {
         tokio::time::sleep_until((started + Duration::from_secs_f64(i as f64 / rate)).into()).await;
-        let delivery = feed.next(OffsetDateTime::now_utc());
+        let d = feed.next(OffsetDateTime::now_utc());
+        let delivery = Delivery::from_headers(d.event_id, d.event_type, d.body).expect("kds-sim generates only event types kds knows");
         let order_ids = Envelope::parse(&delivery.body).expect("generated bodies are envelopes").order_ids;
         let (client, secret, url, acks) = (client.clone(), secret.clone(), url.clone(), acks.clone());
         posts.push(tokio::spawn(async move {
-            let answer = simulator::post(&client, &url, &secret, &delivery).await.expect("the intake answers");
+            let answer = client::post(&client, &url, &secret, &delivery).await.expect("the intake answers");
             assert_eq!(answer.status, 200, "{}", answer.body);
             acks.lock().unwrap().push((i, order_ids, Instant::now()));
         }));

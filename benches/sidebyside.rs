@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use kds::simulator::{self, LoadReport};
+use kds_sim::LoadReport;
 
 const SECRET: &str = "bench-secret";
 
@@ -231,11 +231,11 @@ fn main() {
         let cells: Vec<(Target, Cell)> = reports
             .into_iter()
             .map(|(t, r)| {
-                let m = |f: fn(&Measured) -> f64| simulator::median(r.iter().map(f).collect());
+                let m = |f: fn(&Measured) -> f64| kds_sim::median(r.iter().map(f).collect());
                 let non_2xx = r.iter().map(|r| r.report.errors).sum();
                 let applied: Vec<f64> = r.iter().filter_map(|r| r.applied_per_s).collect();
                 let cell = Cell {
-                    applied_per_s: (!applied.is_empty()).then(|| simulator::median(applied)),
+                    applied_per_s: (!applied.is_empty()).then(|| kds_sim::median(applied)),
                     server_us: m(|r| r.server_us),
                     client_us: m(|r| r.client_us),
                     throughput: m(|r| r.report.throughput_per_s),

@@ -30,11 +30,11 @@ use crate::store::{ApplyError, DeliveryApplied, StoreError, StoredDelivery, Stor
 
 /// Deliveries applied per write job. Small on purpose: the store has one
 /// writer, and an intake commit queued behind a long apply job waits for all
-/// of it. At concurrency 64, 256 per job gave acks a p99 of 33 ms and 6,400
-/// deliveries/s; 32 gave 14.5 ms and 9,500/s (`BENCH_ONLY=64 cargo bench
-/// --bench sidebyside`). The cost: in an overload burst the board trails the
-/// acks (by about 1 s after 8,000 deliveries at that rate), while the rate at
-/// which everything is applied stays the same.
+/// of it. A smaller job gives faster acks under load at the same overall
+/// apply rate; the cost is that in an overload burst the board trails the
+/// acks. The measurements (256 per job against 32) are in `bench/RESULTS.md`
+/// ("Profile: where the time goes at concurrency 64"; `BENCH_ONLY=64 bench/run
+/// sidebyside`).
 const BATCH: usize = 32;
 /// How often the clock rules run (self-test and scheduled tickets).
 const TICK: Duration = Duration::from_secs(1);

@@ -3,31 +3,61 @@
 //! The core of the product, with no desktop dependency. The `kds` binary and
 //! the Tauri shell (`src-tauri/`) are thin front doors onto it.
 //!
+//! ## The map
+//!
+//! **The order pipeline**: a delivery in, a ticket on the board.
+//!
 //! | module | owns | never does |
 //! |---|---|---|
 //! | [`klikit`] | the wire format: envelope, order record, status codes, signature check | I/O |
-//! | [`store`] | SQLite: schema, migrations, the writer thread, every SQL statement | business rules |
 //! | [`intake`] | the webhook listener: headers, body limit, verify, commit, answer | apply orders |
+//! | [`store`] | SQLite: schema, migrations, the writer thread, every SQL statement, and the change feed (committed ticket changes, in order) | business rules |
+//! | [`applier`] | taking stored deliveries in order and applying them through `kitchen`, exactly once | answer HTTP |
 //! | [`kitchen`] | tickets, columns, bump/recall rules, cart diffs (pure: time is passed in) | I/O |
 //! | [`api`] | the app listener: JSON API, live stream, the board | SQL |
-//! | [`applier`] | taking stored deliveries in order and applying them through `kitchen`, exactly once | answer HTTP |
-//! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
+//!
+//! **Going outward**: what leaves the machine. Each is a consumer of the
+//! store's change feed ([`store::Store::subscribe_changes`], the same feed `api`'s live stream
+//! follows) with its own durable queue in the store, written in the same
+//! transaction as the change that causes it. Homes to come, not yet modules:
+//!
+//! | module | owns | never does |
+//! |---|---|---|
+//! | `partner` (to come) | calls to klikit's partner API (status back to klikit) | decide a ticket's state |
+//! | `printing` (to come) | kitchen printers: tickets as printed slips | decide a ticket's state |
+//!
+//! **Supervision**: starting, watching and stopping the parts.
+//!
+//! | module | owns | never does |
+//! |---|---|---|
 //! | [`server`] | starting and stopping all of the above | business rules |
 //! | [`shutdown`] | the stop signal every long-lived task waits on | decide when to stop |
-//! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
+//! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
+//! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
+//!
+//! **Clients**: kds talking to a running kds as klikit or a person would.
+//!
+//! | module | owns | never does |
+//! |---|---|---|
+//! | [`client`] | the signed post: one delivery sent the way klikit does (`kds send`) | touch the store |
 //! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
-//! | [`status`] | `kds status`: the health report as terminal text | fetch anything |
-//! | [`simulator`] | playing klikit: signing and posting deliveries, generating load | touch the store |
+//!
+//! The status report as terminal text (`kds status`) lives with the CLI
+//! (`src/bin/kds/`); the order faker and the load generator (`kds load`,
+//! benchmarks) are the `kds-sim` tool crate (`sim/`), which neither this
+//! library nor the desktop app links.
 //!
 //! The data flow: klikit → (cloudflared) → [`intake`] verifies the HMAC over
 //! the raw bytes → [`store`] commits the delivery (group commit,
 //! `synchronous=FULL`) → 2xx. Then the [`applier`] turns deliveries into
-//! tickets by the [`kitchen`] rules, and [`api`]'s live stream shows them.
+//! tickets by the [`kitchen`] rules, the store publishes each committed
+//! change on its change feed, and [`api`]'s live stream shows them.
 
 pub mod alert;
 pub mod api;
 pub mod applier;
+pub mod client;
 pub mod config;
 pub mod intake;
 pub mod kitchen;
@@ -35,7 +65,5 @@ pub mod klikit;
 pub mod selftest;
 pub mod server;
 pub mod shutdown;
-pub mod simulator;
-pub mod status;
 pub mod store;
 pub mod tunnel;

@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 
 use crate::config::Secret;
 use crate::klikit::{EventType, WebhookSecret};
-use crate::simulator::{self, Delivery};
+use crate::client::{self, Delivery};
 
 /// Where the self-test goes and with what.
 #[derive(Debug, Clone)]
@@ -146,7 +146,7 @@ pub fn test_order(order_id: &str, now: OffsetDateTime) -> Vec<u8> {
 /// Runs the self-test. Never fails as a whole: every problem is a hop's.
 pub async fn run(plan: SelftestPlan) -> SelftestReport {
     let order_id = new_order_id();
-    let event_id = simulator::new_event_id();
+    let event_id = client::new_event_id();
     let mut t = Trail::default();
     let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("the HTTP client builds with static settings");
 
@@ -273,7 +273,7 @@ async fn post_hops(client: &reqwest::Client, url: &str, plan: &SelftestPlan, ord
         event_type: EventType::OrderCreated,
         body: test_order(order_id, OffsetDateTime::now_utc()),
     };
-    let answer = match simulator::post(client, url, secret, &delivery).await {
+    let answer = match client::post(client, url, secret, &delivery).await {
         Ok(a) => a,
         Err(e) => return t.fail("intake", format!("no answer from {url}: {e} (is kds running?)"), started),
     };

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use kds::klikit::WebhookSecret;
-use kds::simulator::{self, Delivery, Feed};
+use kds::client::{self, Delivery};
 use support::process::serve;
+use support::Feed;
 
 const SECRET: &str = "crash-test-secret";
 const TOTAL: usize = 1200;
@@ -28,7 +29,7 @@ async fn acknowledged_deliveries_survive_sigkill() {
     let kds = Arc::new(Mutex::new(Some(kds)));
     let acked: Arc<Mutex<Vec<usize>>> = Arc::default();
     let next = Arc::new(AtomicUsize::new(0));
-    let client = simulator::client();
+    let client = client::client();
 
     let workers: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -40,7 +41,7 @@ async fn acknowledged_deliveries_survive_sigkill() {
                     if i >= deliveries.len() {
                         break;
                     }
-                    if let Ok(a) = simulator::post(&client, &url, &secret, &deliveries[i]).await {
+                    if let Ok(a) = client::post(&client, &url, &secret, &deliveries[i]).await {
                         if (200..300).contains(&a.status) {
                             let n = {
                                 let mut acked = acked.lock().unwrap();
@@ -87,8 +88,8 @@ async fn acknowledged_deliveries_survive_sigkill() {
     assert!(missing.is_empty(), "{} acknowledged deliveries are missing after the crash: {:?}", missing.len(), &missing[..missing.len().min(5)]);
 
     // Replaying every acknowledged delivery is answered duplicate-ignored.
-    let client = simulator::client();
-    let replays = futures_util::future::join_all(acked.iter().map(|&i| simulator::post(&client, &kds.intake_url, &secret, &deliveries[i]))).await;
+    let client = client::client();
+    let replays = futures_util::future::join_all(acked.iter().map(|&i| client::post(&client, &kds.intake_url, &secret, &deliveries[i]))).await;
     let not_dup: Vec<_> = replays.iter().filter(|a| !a.as_ref().is_ok_and(|a| a.status == 200 && a.body.contains("duplicate-ignored"))).collect();
     assert!(not_dup.is_empty(), "every replay of an acknowledged delivery must be duplicate-ignored; {} were not", not_dup.len());
     eprintln!("crash test: {} acknowledged before/around the kill, all present, {} replays all duplicate-ignored", acked.len(), replays.len());

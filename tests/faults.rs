@@ -14,12 +14,12 @@ use kds::alert::{Alert, Alerts};
 use kds::applier::Applier;
 use kds::kitchen::Kitchen;
 use kds::klikit::{self, Envelope, EventType, WebhookSecret};
-use kds::simulator::{self, Delivery, Feed};
+use kds::client::{self, Delivery};
 use kds::store::{NewDelivery, Store, StoreOptions};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use support::process::{serve, KdsProcess};
-use support::TestServer;
+use support::{Feed, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 
@@ -34,7 +34,7 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn percentile_ms(mut v: Vec<Duration>, q: f64) -> f64 {
     let mut ms: Vec<f64> = v.drain(..).map(|d| d.as_secs_f64() * 1000.0).collect();
     ms.sort_by(|a, b| a.total_cmp(b));
-    simulator::quantile(&ms, q)
+    kds_sim::quantile(&ms, q)
 }
 
 /// Stores `orders` generated orders (as created deliveries) straight into the
@@ -155,7 +155,7 @@ async fn crash_loop_loses_nothing_acknowledged_and_restarts_fast() {
     prefill(&db, orders).await;
 
     let secret = WebhookSecret::new(CRASH_SECRET).unwrap();
-    let client = simulator::client();
+    let client = client::client();
     let mut feed = Feed::new(77);
     let mut rng = StdRng::seed_from_u64(0xC0FFEE);
     let mut acked: HashMap<String, String> = HashMap::new();
@@ -175,7 +175,7 @@ async fn crash_loop_loses_nothing_acknowledged_and_restarts_fast() {
         let posting = futures_util::stream::iter(batch.into_iter().map(|d| {
             let (client, url, secret) = (client.clone(), url.clone(), secret.clone());
             async move {
-                let answer = simulator::post(&client, &url, &secret, &d).await;
+                let answer = client::post(&client, &url, &secret, &d).await;
                 (d, answer)
             }
         }))
@@ -215,7 +215,7 @@ async fn crash_loop_loses_nothing_acknowledged_and_restarts_fast() {
     // The last cycle's unanswered deliveries are retried once more, so that
     // every delivery of the run ends up acknowledged.
     for d in std::mem::take(&mut unanswered) {
-        let a = simulator::post(&client, &kds.intake_url, &secret, &d).await.expect("a live kds answers");
+        let a = client::post(&client, &kds.intake_url, &secret, &d).await.expect("a live kds answers");
         assert!((200..300).contains(&a.status), "a retried delivery is accepted: {} {}", a.status, a.body);
         acked.insert(d.event_id.clone(), klikit::body_sha256(&d.body));
     }
@@ -256,7 +256,7 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
         .map(|(i, d)| {
             let (client, url, secret) = (&t.client, &url, &t.secret);
             async move {
-                let a = simulator::post(client, url, secret, d).await.expect("the intake answers");
+                let a = client::post(client, url, secret, d).await.expect("the intake answers");
                 (i, (a.status, a.retry_after))
             }
         })
@@ -281,7 +281,7 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
     // Still full: nothing new is acknowledged.
     let more: Vec<Delivery> = (0..20).map(|_| feed.next(now)).collect();
     for d in &more {
-        let status = simulator::post(&t.client, &url, &t.secret, d).await.expect("the intake answers").status;
+        let status = client::post(&t.client, &url, &t.secret, d).await.expect("the intake answers").status;
         assert_eq!(status, 503, "while the disk is full no delivery may be acknowledged");
     }
 
@@ -306,7 +306,7 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
     store.set_max_page_count(None).await.unwrap();
     let retries: Vec<&Delivery> = refused.iter().map(|&i| &deliveries[i]).chain(more.iter()).collect();
     for d in &retries {
-        let status = simulator::post(&t.client, &url, &t.secret, d).await.expect("the intake answers").status;
+        let status = client::post(&t.client, &url, &t.secret, d).await.expect("the intake answers").status;
         assert_eq!(status, 200, "once there is room, klikit's retry is accepted");
     }
     for d in deliveries.iter().chain(more.iter()) {
@@ -319,7 +319,7 @@ async fn storage_full_is_503_never_2xx_and_recovers_when_room_returns() {
     assert_eq!(receiver_alerts(&mut alerts), vec![], "right after the disk had room again it is too early to say so");
     let deadline = Instant::now() + Duration::from_secs(30);
     let up = loop {
-        let status = simulator::post(&t.client, &url, &t.secret, &feed.next(now)).await.expect("the intake answers").status;
+        let status = client::post(&t.client, &url, &t.secret, &feed.next(now)).await.expect("the intake answers").status;
         assert_eq!(status, 200, "with room, every delivery is accepted");
         let seen = receiver_alerts(&mut alerts);
         if !seen.is_empty() || Instant::now() > deadline {
@@ -404,7 +404,7 @@ async fn slow_clients_are_cut_off_while_deliveries_keep_getting_answers() {
     while started.elapsed() < attack_for {
         let now = time::OffsetDateTime::now_utc();
         let wave: Vec<Delivery> = (0..8).map(|_| feed.next(now)).collect();
-        let answers = futures_util::future::join_all(wave.iter().map(|d| simulator::post(&t.client, &url, &t.secret, d))).await;
+        let answers = futures_util::future::join_all(wave.iter().map(|d| client::post(&t.client, &url, &t.secret, d))).await;
         for a in answers {
             let a = a.expect("normal deliveries are answered during the attack");
             *statuses.entry(a.status).or_default() += 1;

@@ -14,7 +14,7 @@ use support::{fixture, TestServer, SECRET};
 
 const BODY: &[u8] = br#"{"brand_id":1,"branch_id":2,"orders":[{"id":42,"status":1}]}"#;
 
-fn json(a: &kds::simulator::Answer) -> serde_json::Value {
+fn json(a: &kds::client::Answer) -> serde_json::Value {
     serde_json::from_str(&a.body).unwrap_or_else(|_| panic!("answer must be JSON, got {:?}", a.body))
 }
 

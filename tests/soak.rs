@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use kds::klikit::{Envelope, WebhookSecret};
-use kds::simulator::{self, Delivery, Feed};
+use kds::client::{self, Delivery};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use support::process::{serve, KdsProcess};
+use support::Feed;
 
 const SECRET: &str = "soak-secret";
 /// Fields that record when this server saw something, not what it saw.
@@ -43,7 +44,7 @@ fn perturb(clean: &[Delivery], seed: u64) -> (Vec<Delivery>, usize, usize, usize
         }
         if rng.random_bool(0.05) {
             new_id += 1;
-            out.push(Delivery { event_id: simulator::new_event_id(), ..d.clone() });
+            out.push(Delivery { event_id: client::new_event_id(), ..d.clone() });
         }
     }
     // 10% of deliveries change places with one of the next few.
@@ -61,7 +62,7 @@ fn perturb(clean: &[Delivery], seed: u64) -> (Vec<Delivery>, usize, usize, usize
 async fn post_all(client: &reqwest::Client, kds: &KdsProcess, deliveries: &[Delivery]) {
     let secret = WebhookSecret::new(SECRET).unwrap();
     for d in deliveries {
-        let a = simulator::post(client, &kds.intake_url, &secret, d).await.expect("kds answers");
+        let a = client::post(client, &kds.intake_url, &secret, d).await.expect("kds answers");
         assert_eq!(a.status, 200, "every delivery of the soak is acknowledged: {}", a.body);
     }
 }
@@ -107,7 +108,7 @@ async fn perturbed_feed_ends_in_the_same_tickets_and_memory_stays_flat() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let clean_kds = serve(dir_a.path(), SECRET, &[]);
     let soak_kds = serve(dir_b.path(), SECRET, &[]);
-    let client = simulator::client();
+    let client = client::client();
     let rss_start = rss_kib(&soak_kds);
     tokio::join!(post_all(&client, &clean_kds, &clean), post_all(&client, &soak_kds, &perturbed));
     wait_until_applied(&client, &clean_kds).await;

@@ -367,17 +367,17 @@ async fn without_cloudflared_kds_serve_reports_not_installed_and_the_intake_stil
     let log = dir.path().join("kds.log");
     let missing = dir.path().join("no-such-cloudflared");
     let (mut kds, intake, app) = serve_logged(dir.path(), &log, &[("KDS_CLOUDFLARED", missing.to_str().unwrap())], &["--tunnel", "quick"]);
-    let client = kds::simulator::client();
+    let client = kds::client::client();
     let h = health_when(&client, &app, "not_installed").await;
     assert!(h["tunnel"]["reason"].as_str().unwrap().contains("not found"), "{h}");
     assert_eq!(h["tunnel"]["url"], serde_json::Value::Null);
     let secret = kds::klikit::WebhookSecret::new(support::SECRET).unwrap();
-    let d = kds::simulator::Delivery {
-        event_id: kds::simulator::new_event_id(),
+    let d = kds::client::Delivery {
+        event_id: kds::client::new_event_id(),
         event_type: kds::klikit::EventType::OrderCreated,
         body: support::fixture("01-order-created-single.json"),
     };
-    let answer = kds::simulator::post(&client, &intake, &secret, &d).await.unwrap();
+    let answer = kds::client::post(&client, &intake, &secret, &d).await.unwrap();
     assert_eq!(answer.status, 200, "the intake works locally without a tunnel: {}", answer.body);
     unsafe { libc::kill(kds.id() as i32, libc::SIGTERM) };
     assert!(kds.wait().unwrap().success(), "kds stops cleanly with the tunnel not installed");

@@ -67,11 +67,75 @@ impl Source {
 pub struct Event {
     pub at: OffsetDateTime,
     pub source: Source,
-    /// `received`, `status`, `status_ignored`, `driver`, `unknown_status`,
-    /// `cart`, `details`, `stale`, `unchanged`, `bump`, `recall`,
-    /// `acknowledge`, `self_test_done`, `scheduled_due`.
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub detail: Value,
+}
+
+/// What a log entry records. Stored (and shown by the API) as its
+/// snake_case name, which never changes once written: stored logs keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The first snapshot of an order opened its ticket.
+    Received,
+    /// A klikit status moved the ticket.
+    Status,
+    /// A klikit status behind the one applied, ignored.
+    StatusIgnored,
+    /// A driver was assigned or arrived.
+    Driver,
+    /// A status code the table does not know, shown raw.
+    UnknownStatus,
+    /// The cart changed.
+    Cart,
+    /// Order details other than the cart or status changed.
+    Details,
+    /// A snapshot older than the newest applied, ignored.
+    Stale,
+    /// A snapshot that changed nothing.
+    Unchanged,
+    /// A screen bumped the ticket.
+    Bump,
+    /// A screen recalled the ticket.
+    Recall,
+    /// A screen acknowledged a change or cancellation.
+    Acknowledge,
+    /// The self-test ticket finished by itself.
+    SelfTestDone,
+    /// A scheduled order came due.
+    ScheduledDue,
+}
+
+impl EventKind {
+    /// The stored name (`received`, `status_ignored`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Received => "received",
+            EventKind::Status => "status",
+            EventKind::StatusIgnored => "status_ignored",
+            EventKind::Driver => "driver",
+            EventKind::UnknownStatus => "unknown_status",
+            EventKind::Cart => "cart",
+            EventKind::Details => "details",
+            EventKind::Stale => "stale",
+            EventKind::Unchanged => "unchanged",
+            EventKind::Bump => "bump",
+            EventKind::Recall => "recall",
+            EventKind::Acknowledge => "acknowledge",
+            EventKind::SelfTestDone => "self_test_done",
+            EventKind::ScheduledDue => "scheduled_due",
+        }
+    }
+}
+
+impl From<Action> for EventKind {
+    fn from(action: Action) -> EventKind {
+        match action {
+            Action::Bump => EventKind::Bump,
+            Action::Recall => EventKind::Recall,
+            Action::Acknowledge => EventKind::Acknowledge,
+        }
+    }
 }
 
 /// What a screen asks for.
@@ -195,7 +259,7 @@ impl Kitchen {
         let event = |kind, detail| Event { at: now, source: Source::Klikit, kind, detail };
         let Some(existing) = existing else {
             let mut record = self.open_record(order, now);
-            events.push(event("received", json!({"status": order.status, "lines": record.cart.len()})));
+            events.push(event(EventKind::Received, json!({"status": order.status, "lines": record.cart.len()})));
             self.apply_status(&mut record, order, now, &mut events, &mut notices);
             if !record.ticket.cancelled {
                 notices.push(Notice::NewOrder);
@@ -207,14 +271,14 @@ impl Kitchen {
         let mut record = existing.clone();
         let stale = matches!((order.updated_at, record.ticket.klikit_updated_at), (Some(new), Some(old)) if new < old);
         if stale {
-            events.push(event("stale", json!({"updated_at": ts(order.updated_at), "newest": ts(record.ticket.klikit_updated_at)})));
+            events.push(event(EventKind::Stale, json!({"updated_at": ts(order.updated_at), "newest": ts(record.ticket.klikit_updated_at)})));
         } else {
             record.ticket.klikit_updated_at = order.updated_at.or(record.ticket.klikit_updated_at);
             self.apply_details(&mut record, order, &mut events, now);
             if let Some(lines) = order.lines.as_ref().filter(|l| **l != record.cart) {
                 record.cart = lines.clone();
                 record.ticket.lines = diff(&record.baseline, &record.cart);
-                events.push(event("cart", json!({"lines": lines.len(), "marks": marks(&record.ticket.lines)})));
+                events.push(event(EventKind::Cart, json!({"lines": lines.len(), "marks": marks(&record.ticket.lines)})));
             }
         }
         self.apply_status(&mut record, order, now, &mut events, &mut notices);
@@ -223,7 +287,7 @@ impl Kitchen {
         if changed {
             record.ticket.updated_at = now;
         } else if events.is_empty() {
-            events.push(event("unchanged", json!({"status": order.status})));
+            events.push(event(EventKind::Unchanged, json!({"status": order.status})));
         }
         Applied { record, changed, events, notices }
     }
@@ -287,7 +351,7 @@ impl Kitchen {
         let mut now_t = t.clone();
         now_t.klikit_updated_at = before.klikit_updated_at;
         if now_t != before {
-            events.push(Event { at: now, source: Source::Klikit, kind: "details", detail: json!({}) });
+            events.push(Event { at: now, source: Source::Klikit, kind: EventKind::Details, detail: json!({}) });
         }
     }
 
@@ -303,21 +367,21 @@ impl Kitchen {
                     tracing::warn!(order_id = %t.order_id, code, "unknown klikit status code; shown raw");
                     t.status_code = Some(code);
                     t.status = self.statuses.name(code).to_string();
-                    events.push(event("unknown_status", json!({"code": code})));
+                    events.push(event(EventKind::UnknownStatus, json!({"code": code})));
                 }
             }
             Some((status, None)) => {
                 let driver = if status == OrderStatus::DriverArrived { Driver::Arrived } else { Driver::Assigned };
                 if t.driver < Some(driver) {
                     t.driver = Some(driver);
-                    events.push(event("driver", json!({"code": code})));
+                    events.push(event(EventKind::Driver, json!({"code": code})));
                 }
             }
             Some((status, Some((r, column)))) => {
                 let current = record.status_rank;
                 if current.is_some_and(|c| c > r || c == CANCELLED_RANK) || (current == Some(r) && t.status_code == Some(code)) {
                     if t.status_code != Some(code) {
-                        events.push(event("status_ignored", json!({"code": code, "current": t.status_code})));
+                        events.push(event(EventKind::StatusIgnored, json!({"code": code, "current": t.status_code})));
                     }
                     return;
                 }
@@ -337,7 +401,7 @@ impl Kitchen {
                     t.column = column;
                     t.column_since = now;
                 }
-                events.push(event("status", json!({"code": code, "from": from, "to": t.column})));
+                events.push(event(EventKind::Status, json!({"code": code, "from": from, "to": t.column})));
             }
         }
     }
@@ -383,7 +447,7 @@ impl Kitchen {
         };
         next.ticket.updated_at = now;
         next.ticket.refresh_derived();
-        Ok((next, Event { at: now, source: Source::Screen, kind: action.as_str(), detail }))
+        Ok((next, Event { at: now, source: Source::Screen, kind: action.into(), detail }))
     }
 
     /// Applies the clock rules due at `now`, if any.
@@ -392,7 +456,7 @@ impl Kitchen {
             return None;
         }
         let mut next = record.clone();
-        let (to, kind) = if record.ticket.test { (Column::Done, "self_test_done") } else { (Column::New, "scheduled_due") };
+        let (to, kind) = if record.ticket.test { (Column::Done, EventKind::SelfTestDone) } else { (Column::New, EventKind::ScheduledDue) };
         let detail = move_to(&mut next.ticket, to, now);
         next.ticket.updated_at = now;
         next.ticket.refresh_derived();

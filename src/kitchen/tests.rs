@@ -74,7 +74,7 @@ fn status_moves_forward_by_rank_and_stale_snapshots_are_ignored() {
     assert_eq!(r.ticket.column, Column::Ready);
     let stale = k.apply(Some(&r), &snapshot(2, 5, &[("Teh", 1, "Cold")]), T0 + Duration::hours(1));
     assert!(!stale.changed, "an older snapshot neither moves the ticket back nor replaces its cart");
-    assert!(stale.events.iter().any(|e| e.kind == "stale"), "the stale snapshot is recorded: {:?}", stale.events);
+    assert!(stale.events.iter().any(|e| e.kind == EventKind::Stale), "the stale snapshot is recorded: {:?}", stale.events);
     assert_eq!(stale.record.ticket.lines[0].name, "Kopi");
 }
 
@@ -161,7 +161,7 @@ fn clock_rules_finish_self_tests_and_start_scheduled_orders() {
     assert!(r.ticket.test);
     assert!(k.tick(&r, T0 + Duration::seconds(59)).is_none(), "a self-test ticket stays a minute");
     let (done, event) = k.tick(&r, T0 + Duration::seconds(60)).unwrap();
-    assert_eq!((done.ticket.column, event.kind, event.source), (Column::Done, "self_test_done", Source::Kitchen));
+    assert_eq!((done.ticket.column, event.kind, event.source), (Column::Done, EventKind::SelfTestDone, Source::Kitchen));
     assert_eq!(done.due_at(), None);
 
     let at = (T0 + Duration::hours(2)).format(&time::format_description::well_known::Rfc3339).unwrap();
@@ -238,4 +238,20 @@ proptest! {
         let any_order = run(&k, &all);
         prop_assert_eq!(outcome(&any_order), outcome(&in_order));
     }
+}
+
+#[test]
+fn event_kinds_keep_their_stored_names() {
+    use EventKind::*;
+    let all = [Received, Status, StatusIgnored, Driver, UnknownStatus, Cart, Details, Stale, Unchanged, Bump, Recall, Acknowledge, SelfTestDone, ScheduledDue];
+    let names: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
+    assert_eq!(
+        names,
+        ["received", "status", "status_ignored", "driver", "unknown_status", "cart", "details", "stale", "unchanged", "bump", "recall", "acknowledge", "self_test_done", "scheduled_due"],
+        "logs already stored and the API carry these names: they never change"
+    );
+    for k in all {
+        assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()), "serde and as_str must agree for {k:?}");
+    }
+    assert_eq!(EventKind::from(Action::Recall), Recall);
 }

@@ -118,9 +118,9 @@ pub struct Ticket {
     /// Its name from the status table, `UNKNOWN` for a code none knows.
     pub status: String,
     pub column: Column,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub placed_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub scheduled_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub column_since: OffsetDateTime,
@@ -145,7 +145,7 @@ pub struct Ticket {
     /// A screen acknowledged the cancellation.
     pub cancellation_acknowledged: bool,
     /// klikit's `updated_at` of the newest snapshot applied.
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub klikit_updated_at: Option<OffsetDateTime>,
 }
 

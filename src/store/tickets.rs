@@ -134,7 +134,7 @@ impl<'c> TicketTx<'c> {
             "INSERT INTO ticket_events (order_id, at, source, kind, detail, delivery_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for e in events {
-            insert.execute(params![order_id, rfc3339(e.at), e.source.as_str(), e.kind, e.detail.to_string(), self.delivery_seq])?;
+            insert.execute(params![order_id, rfc3339(e.at), e.source.as_str(), e.kind.as_str(), e.detail.to_string(), self.delivery_seq])?;
         }
         Ok(())
     }

@@ -8,11 +8,26 @@ use std::time::{Duration, Instant};
 use kds::config::Config;
 use kds::klikit::{EventType, WebhookSecret};
 use kds::server::Server;
-use kds::simulator::{self, Answer, Delivery};
+use kds::client::{self, Answer, Delivery};
 use serde_json::Value;
 
 pub mod process;
 pub mod sse;
+
+/// kds-sim's order faker, handing out kds's own [`Delivery`] so tests can
+/// post its orders with [`client::post`].
+pub struct Feed(kds_sim::Feed);
+
+impl Feed {
+    pub fn new(seed: u64) -> Feed {
+        Feed(kds_sim::Feed::new(seed))
+    }
+
+    pub fn next(&mut self, now: time::OffsetDateTime) -> Delivery {
+        let d = self.0.next(now);
+        Delivery::from_headers(d.event_id, d.event_type, d.body).expect("kds-sim generates only event types kds knows")
+    }
+}
 
 pub const SECRET: &str = "e2e-webhook-secret";
 
@@ -41,7 +56,7 @@ impl TestServer {
         config.webhook_secret = Some(WebhookSecret::new(SECRET).unwrap());
         tweak(&mut config);
         let server = Server::start(config).await.expect("the server starts on port 0");
-        TestServer { server, dir, client: simulator::client(), secret: WebhookSecret::new(SECRET).unwrap() }
+        TestServer { server, dir, client: client::client(), secret: WebhookSecret::new(SECRET).unwrap() }
     }
 
     pub fn intake_url(&self) -> String {
@@ -55,7 +70,7 @@ impl TestServer {
     /// Signs and posts `body` as klikit would.
     pub async fn send(&self, event_id: &str, event_type: EventType, body: &[u8]) -> Answer {
         let d = Delivery { event_id: event_id.into(), event_type, body: body.to_vec() };
-        simulator::post(&self.client, &self.intake_url(), &self.secret, &d).await.expect("the intake answers")
+        client::post(&self.client, &self.intake_url(), &self.secret, &d).await.expect("the intake answers")
     }
 
     /// Stops the server and hands back its data dir.
@@ -117,9 +132,9 @@ impl Kds {
     /// Signs and posts `body` as klikit would, under a fresh event id, and
     /// checks it was acknowledged. Returns the event id.
     pub async fn send(&self, event_type: EventType, body: &Value) -> String {
-        let delivery = Delivery { event_id: simulator::new_event_id(), event_type, body: serde_json::to_vec(body).unwrap() };
+        let delivery = Delivery { event_id: client::new_event_id(), event_type, body: serde_json::to_vec(body).unwrap() };
         let url = format!("http://{}/webhooks/klikit", self.server.intake_addr());
-        let answer = simulator::post(&self.http, &url, &self.secret, &delivery).await.expect("the intake answers");
+        let answer = client::post(&self.http, &url, &self.secret, &delivery).await.expect("the intake answers");
         assert_eq!(answer.status, 200, "a signed delivery is acknowledged: {}", answer.body);
         delivery.event_id
     }

@@ -383,12 +383,12 @@ impl Http {
     /// Signs `body` with [`SECRET`] and posts it to the intake like klikit.
     pub fn deliver(&self, intake_url: &str, event_type: &str, body: &[u8]) -> u16 {
         let secret = kds::klikit::WebhookSecret::new(SECRET).unwrap();
-        let delivery = kds::simulator::Delivery {
-            event_id: kds::simulator::new_event_id(),
+        let delivery = kds::client::Delivery {
+            event_id: kds::client::new_event_id(),
             event_type: kds::klikit::EventType::parse(event_type).expect("a known event type"),
             body: body.to_vec(),
         };
-        self.runtime.block_on(kds::simulator::post(&self.client, intake_url, &secret, &delivery)).expect("the intake answers").status
+        self.runtime.block_on(kds::client::post(&self.client, intake_url, &secret, &delivery)).expect("the intake answers").status
     }
 }
 

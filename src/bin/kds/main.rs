@@ -7,13 +7,17 @@
 //! - `kds status`: print the running kds's health for someone on a terminal.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use kds::config::{Config, Overrides, TunnelMode};
-use kds::klikit::EventType;
-use kds::simulator;
+use futures_util::future::BoxFuture;
+use kds::client::{self, ClientError, Delivery};
+use kds::klikit::WebhookSecret;
+
+mod status;
 
 #[derive(Parser)]
 #[command(name = "kds", version, about = "Kitchen display system for klikit order webhooks")]
@@ -157,11 +161,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Send { common, event_type, event_id, url, file } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
             let secret = config.webhook_secret.clone().context("no webhook secret configured: set KLIKIT_WEBHOOK_SECRET")?;
-            let event_type = EventType::parse(&event_type).with_context(|| format!("unknown event type {event_type:?}"))?;
             let body = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let url = url.unwrap_or_else(|| format!("http://{}/webhooks/klikit", config.webhook_listen));
-            let delivery = simulator::Delivery { event_id: event_id.unwrap_or_else(simulator::new_event_id), event_type, body };
-            let answer = simulator::post(&simulator::client(), &url, &secret, &delivery).await?;
+            let event_id = event_id.unwrap_or_else(client::new_event_id);
+            let delivery = Delivery::from_headers(event_id, &event_type, body).with_context(|| format!("unknown event type {event_type:?}"))?;
+            let answer = client::post(&client::client(), &url, &secret, &delivery).await?;
             println!("{} {}", answer.status, answer.body);
             eprintln!("event id {} ({:.1} ms)", delivery.event_id, answer.latency.as_secs_f64() * 1000.0);
             Ok(if (200..300).contains(&answer.status) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -201,7 +205,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&health)?);
             } else {
-                print!("{}", kds::status::render(&health, time::OffsetDateTime::now_utc()));
+                print!("{}", status::render(&health, time::OffsetDateTime::now_utc()));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -212,8 +216,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--duplicates must be between 0 and 1");
             }
             let url = url.unwrap_or_else(|| format!("http://{}/webhooks/klikit", config.webhook_listen));
-            let plan = simulator::LoadPlan { url, count, concurrency, duplicates, rate, seed };
-            let report = simulator::load(plan, secret).await;
+            let plan = kds_sim::LoadPlan { url, count, concurrency, duplicates, rate, seed };
+            let report = kds_sim::load(plan, signed_post(secret)).await;
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -221,6 +225,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// What `kds load` posts with: signs each generated delivery with `secret`
+/// and posts it through [`client::post`].
+fn signed_post(secret: WebhookSecret) -> impl Fn(Arc<str>, kds_sim::Delivery) -> BoxFuture<'static, Result<kds_sim::Ack, ClientError>> + Clone + Send + Sync {
+    let http = client::client();
+    move |url, d| {
+        let (http, secret) = (http.clone(), secret.clone());
+        Box::pin(async move {
+            let event_type = d.event_type;
+            let delivery = Delivery::from_headers(d.event_id, event_type, d.body).expect("kds-sim generates only event types kds knows");
+            let answer = client::post(&http, &url, &secret, &delivery).await?;
+            Ok(kds_sim::Ack { status: answer.status, body: answer.body, latency: answer.latency })
+        })
     }
 }
 

@@ -8,8 +8,8 @@
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::api::wire::Health;
-use crate::tunnel::TunnelState;
+use kds::api::wire::Health;
+use kds::tunnel::TunnelState;
 
 /// Renders a health report (`GET /api/health`) as of `now`.
 pub fn render(health: &Health, now: OffsetDateTime) -> String {
