@@ -135,7 +135,7 @@ fn status_names(names: BTreeMap<String, String>) -> Result<BTreeMap<String, Stri
     let mut out = BTreeMap::new();
     for (code, name) in names {
         let number = code.trim().parse::<i64>().map_err(|_| SettingsError::Invalid(format!("status code {code:?} is not a number")))?;
-        let name = name.trim().to_ascii_uppercase();
+        let name = crate::klikit::status::normalise_status_name(&name);
         if name.is_empty() || name.len() > 40 || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(SettingsError::Invalid(format!("status name for {number} must be 1-40 letters, digits or _")));
         }
@@ -180,6 +180,14 @@ mod tests {
         assert_eq!(file.status_names.get("12").map(String::as_str), Some("ON_HOLD"));
         assert!(apply(&mut file, update(json!({"status_names": {"five": "READY"}}))).is_err());
         assert!(apply(&mut file, update(json!({"status_names": {"5": "<b>x</b>"}}))).is_err(), "names are plain words");
+    }
+
+    #[test]
+    fn status_names_are_normalised_by_the_core_as_the_status_table_reads_them() {
+        let mut file = ConfigFile::default();
+        apply(&mut file, update(json!({"status_names": {"12": " on hold", "13": "out-of-stock"}}))).unwrap();
+        assert_eq!(file.status_names.get("12").map(String::as_str), Some("ON_HOLD"), "the board may send names as typed");
+        assert_eq!(file.status_names.get("13").map(String::as_str), Some("OUT_OF_STOCK"));
     }
 
     #[test]

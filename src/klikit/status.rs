@@ -37,9 +37,16 @@ impl OrderStatus {
 
     /// The meaning of a status name (case-insensitive), if it is one we know.
     pub fn from_name(name: &str) -> Option<OrderStatus> {
-        let n = name.trim().to_ascii_uppercase().replace([' ', '-'], "_");
+        let n = normalise_status_name(name);
         Self::ALL.iter().find(|(_, _, s)| *s == n).map(|(_, st, _)| *st)
     }
+}
+
+/// The one spelling of a status name: trimmed, upper case, spaces and
+/// hyphens as `_` (`" on hold"` is `ON_HOLD`). Every name from klikit, the
+/// config file or the settings view goes through here.
+pub fn normalise_status_name(name: &str) -> String {
+    name.trim().to_ascii_uppercase().replace([' ', '-'], "_")
 }
 
 /// klikit's numeric status → name, from REFERENCE §5, with the config file's
@@ -65,7 +72,7 @@ impl StatusTable {
     pub fn with_overrides(overrides: &BTreeMap<i64, String>) -> StatusTable {
         let mut table = StatusTable::default();
         for (code, name) in overrides {
-            table.names.insert(*code, name.trim().to_ascii_uppercase());
+            table.names.insert(*code, normalise_status_name(name));
         }
         table
     }

@@ -99,4 +99,32 @@ describe("the chime's audio context", () => {
     expect(FakeContext.made[0].state).toBe("suspended");
     expect(unlocked(), "suspending does not ask for another touch").toBe(true);
   });
+
+  it("says when sound starts working by itself after the first check (the desktop app's \"Tap for sound\")", async () => {
+    const { onUnlocked, unlocked } = await load();
+    expect(unlocked(), "WebKitGTK has not started the context yet at the first check").toBe(false);
+    let told = 0;
+    onUnlocked(() => told++);
+    expect(told, "not before sound works").toBe(0);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(told, "told once, as soon as the context runs by itself").toBe(1);
+    let late = 0;
+    onUnlocked(() => late++);
+    expect(late, "a listener added after sound works is told at once").toBe(1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(told + late, "and never again, whatever the context does later").toBe(2);
+  });
+
+  it("says when a touch unlocks sound in a browser, and not before", async () => {
+    FakeContext.autoplay = false;
+    const { onUnlocked, unlock } = await load();
+    let told = 0;
+    const stop = onUnlocked(() => told++);
+    await unlock();
+    expect(told, "a touch the browser refuses unlocks nothing").toBe(0);
+    FakeContext.touched = true;
+    await unlock();
+    expect(told).toBe(1);
+    stop();
+  });
 });

@@ -13,6 +13,8 @@ let context: AudioContext | null = null;
 /// Has the context run once? Then a chime may resume it at any time.
 let allowed = false;
 let quiet: ReturnType<typeof setTimeout> | null = null;
+/// Told once, when sound first works (see `onUnlocked`).
+const waiting = new Set<() => void>();
 
 /// How long after it starts running (a chime, a touch) the context is
 /// suspended again. The chime lasts 1.2 s.
@@ -36,7 +38,11 @@ function audio(): AudioContext | null {
 /// The context runs: sound is allowed from now on, and it is suspended
 /// again once the chime (if any) is over.
 function running() {
-  allowed = true;
+  if (!allowed) {
+    allowed = true;
+    for (const told of [...waiting]) told();
+    waiting.clear();
+  }
   if (quiet) clearTimeout(quiet);
   quiet = setTimeout(() => {
     quiet = null;
@@ -48,6 +54,19 @@ function running() {
 export function unlocked(): boolean {
   audio();
   return allowed;
+}
+
+/// Calls `told` as soon as sound works: at once if it already does, else when
+/// the context first runs, by a touch or by itself (WebKitGTK allows audio a
+/// moment after the page loads, after the header already asked for a touch).
+/// Returns a function that stops listening.
+export function onUnlocked(told: () => void): () => void {
+  if (unlocked()) {
+    told();
+    return () => {};
+  }
+  waiting.add(told);
+  return () => waiting.delete(told);
 }
 
 /// Call from a touch or key handler: lets later chimes play.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyCommand } from "./keys";
+import { DIGIT_PAUSE_MS, DigitBuffer, keyCommand } from "./keys";
 import { parseStatusNames, printStatusNames } from "./settings";
 
 const k = (key: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; altKey: boolean }> = {}) =>
@@ -33,5 +33,24 @@ describe("status name overrides", () => {
 
   it("names the bad line", () => {
     expect(parseStatusNames("5 = READY\nfive = X")).toEqual({ error: 'Line 2: write it like "5 = READY"' });
+  });
+});
+
+describe("multi-digit selection", () => {
+  const upTo = (count: number) => (n: number) => n >= 1 && n <= count;
+
+  it("joins digits pressed within the pause into one number", () => {
+    const b = new DigitBuffer();
+    expect(b.push("1", 0, upTo(20))).toBe(1);
+    expect(b.push("2", 500, upTo(20)), "1 then 2 is ticket 12 when there is one").toBe(12);
+  });
+
+  it("starts a new number after the pause, or when the joined one is no ticket", () => {
+    const b = new DigitBuffer();
+    b.push("1", 0, upTo(20));
+    expect(b.push("2", DIGIT_PAUSE_MS, upTo(20)), "after the pause a digit stands alone").toBe(2);
+    expect(b.push("5", DIGIT_PAUSE_MS + 100, upTo(20)), "25 is no ticket: 5 is").toBe(5);
+    expect(b.push("0", DIGIT_PAUSE_MS + 200, upTo(9)), "50 is no ticket and 0 never is").toBeNull();
+    expect(b.push("3", DIGIT_PAUSE_MS + 300, upTo(9)), "after a miss the buffer holds only the last digit").toBe(3);
   });
 });

@@ -39,3 +39,25 @@ export function keyCommand(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" 
       return null;
   }
 }
+
+/// How long after a digit the next one still adds to the same number.
+export const DIGIT_PAUSE_MS = 1200;
+
+/// Multi-digit selection on a bump bar: `1` then `2` within the pause is
+/// ticket 12; a digit that makes no ticket starts a new number. Pure: time
+/// is passed in.
+export class DigitBuffer {
+  private digits = "";
+  private at = -Infinity;
+
+  /// The ticket number to select after `digit` pressed at `now`, or null;
+  /// `exists(n)` says whether there is a ticket `n` (1-based).
+  push(digit: string, now: number, exists: (n: number) => boolean): number | null {
+    if (now - this.at >= DIGIT_PAUSE_MS) this.digits = "";
+    this.at = now;
+    this.digits += digit;
+    if (exists(Number(this.digits))) return Number(this.digits);
+    this.digits = digit;
+    return exists(Number(digit)) ? Number(digit) : null;
+  }
+}

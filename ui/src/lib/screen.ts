@@ -3,6 +3,7 @@
 // takes (bump, recall, acknowledge), each sent to the API with the column
 // the cook saw (`from`) so a stale tap is refused rather than misapplied.
 
+import { getContext, setContext } from "svelte";
 import { writable } from "svelte/store";
 import {
   COLUMN,
@@ -188,4 +189,19 @@ export class Screen {
     this.settings.set(saved);
     return saved;
   }
+}
+
+const SCREEN = Symbol("kds.screen");
+
+/// Makes `screen` what every component below reads with `useScreen()`
+/// (call it while the root component initialises).
+export function provideScreen(screen: Screen): Screen {
+  return setContext(SCREEN, screen);
+}
+
+/// The screen a component is part of (provided by the root component).
+export function useScreen(): Screen {
+  const screen = getContext<Screen | undefined>(SCREEN);
+  if (!screen) throw new Error("useScreen() outside the board: the root component provides the screen");
+  return screen;
 }
