@@ -113,6 +113,11 @@ pub struct ConfigFile {
     /// `[status_names] 5 = "READY"`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub status_names: std::collections::BTreeMap<String, String>,
+    /// klikit partner API keys (HTTP Basic) and base (`dev`, `prod` or a URL
+    /// ending in `/v1/partner`). Write-only in Settings; never logged.
+    pub klikit_partner_key: Option<String>,
+    pub klikit_partner_secret: Option<String>,
+    pub klikit_api_url: Option<String>,
     /// How the board looks and sounds (`[board]`); changed from its settings view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board: Option<BoardSettings>,
@@ -199,6 +204,8 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Time allowed to receive a request's body.
     pub body_timeout: Duration,
+    /// klikit's partner API; `None` (no keys): nothing is sent to klikit.
+    pub partner: Option<crate::partner::PartnerConfig>,
 }
 
 impl Config {
@@ -221,6 +228,7 @@ impl Config {
             store: Default::default(),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            partner: None,
         }
     }
 
@@ -292,6 +300,11 @@ impl Config {
         if let Some(v) = env("KDS_GROUP_COMMIT") {
             config.store.group_commit = !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "off" | "no");
         }
+        config.partner = partner(
+            env("KLIKIT_PARTNER_KEY").or(file.klikit_partner_key),
+            env("KLIKIT_PARTNER_SECRET").or(file.klikit_partner_secret),
+            env("KLIKIT_API_URL").or(file.klikit_api_url),
+        )?;
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }
@@ -364,6 +377,17 @@ fn flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
         "1" | "true" | "on" | "yes" => Ok(true),
         "0" | "false" | "off" | "no" => Ok(false),
         _ => Err(ConfigError::Invalid { name, reason: format!("{value:?} (expected true or false)") }),
+    }
+}
+
+/// The partner API configuration: both keys or neither; the base defaults
+/// to production.
+pub fn partner(key: Option<String>, secret: Option<String>, base: Option<String>) -> Result<Option<crate::partner::PartnerConfig>, ConfigError> {
+    let base = crate::partner::client::resolve_base(base.as_deref().unwrap_or("prod")).map_err(|reason| ConfigError::Invalid { name: "KLIKIT_API_URL", reason })?;
+    match (key.filter(|k| !k.trim().is_empty()), secret.filter(|s| !s.trim().is_empty())) {
+        (None, None) => Ok(None),
+        (Some(k), Some(s)) => Ok(crate::partner::PartnerConfig::new(base, &k, &s)),
+        _ => Err(ConfigError::Invalid { name: "klikit partner keys", reason: "set both KLIKIT_PARTNER_KEY and KLIKIT_PARTNER_SECRET, or neither".into() }),
     }
 }
 
@@ -468,6 +492,18 @@ mod tests {
     }
 
     #[test]
+    fn partner_keys_come_in_pairs_and_the_base_resolves() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load(dir.path(), &[], Overrides::default()).unwrap().partner.is_none(), "no keys: nothing goes to klikit");
+        let c = load(dir.path(), &[("KLIKIT_PARTNER_KEY", "pk"), ("KLIKIT_PARTNER_SECRET", "sk"), ("KLIKIT_API_URL", "dev")], Overrides::default()).unwrap();
+        assert_eq!(c.partner.unwrap().base_url, crate::partner::client::DEV_BASE);
+        let e = load(dir.path(), &[("KLIKIT_PARTNER_KEY", "pk")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("KLIKIT_PARTNER_SECRET"), "one key alone is a mistake worth naming: {e}");
+        let e = load(dir.path(), &[("KLIKIT_API_URL", "http://x/api")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("KLIKIT_API_URL"), "{e}");
+    }
+
+    #[test]
     fn board_thresholds_must_be_ordered_and_bounded() {
         assert!(BoardSettings::default().validate().is_ok());
         let bad = BoardSettings { warn_after_minutes: 10, late_after_minutes: 5, ..Default::default() };
@@ -480,12 +516,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = load(
             dir.path(),
-            &[("KLIKIT_WEBHOOK_SECRET", "whsec-AAA"), ("KDS_TUNNEL_TOKEN", "tok-BBB"), ("KDS_API_TOKEN", "api-CCC"), ("KDS_TUNNEL", "named")],
+            &[
+                ("KLIKIT_WEBHOOK_SECRET", "whsec-AAA"),
+                ("KDS_TUNNEL_TOKEN", "tok-BBB"),
+                ("KDS_API_TOKEN", "api-CCC"),
+                ("KDS_TUNNEL", "named"),
+                ("KLIKIT_PARTNER_KEY", "pk-DDD"),
+                ("KLIKIT_PARTNER_SECRET", "sk-EEE"),
+            ],
             Overrides::default(),
         )
         .unwrap();
         let printed = format!("{c:?}");
-        for s in ["whsec-AAA", "tok-BBB", "api-CCC"] {
+        assert!(c.partner.is_some(), "both partner keys configure the partner API");
+        for s in ["whsec-AAA", "tok-BBB", "api-CCC", "pk-DDD", "sk-EEE"] {
             assert!(!printed.contains(s), "{s} leaked into Debug output");
         }
     }

@@ -18,6 +18,8 @@
 //! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
 //! | [`status`] | `kds status`: the health report as terminal text | fetch anything |
 //! | [`simulator`] | playing klikit: signing and posting deliveries, generating load | touch the store |
+//! | [`partner`] | klikit's partner API: client, the status outbox's sender | decide kitchen rules |
+//! | [`fake_klikit`] | a fake partner API for tests and demos (`kds dev fake-klikit`) | run in a kitchen |
 //!
 //! The data flow: klikit → (cloudflared) → [`intake`] verifies the HMAC over
 //! the raw bytes → [`store`] commits the delivery (group commit,
@@ -28,9 +30,11 @@ pub mod alert;
 pub mod api;
 pub mod applier;
 pub mod config;
+pub mod fake_klikit;
 pub mod intake;
 pub mod kitchen;
 pub mod klikit;
+pub mod partner;
 pub mod selftest;
 pub mod server;
 pub mod simulator;

@@ -43,6 +43,7 @@ pub async fn snapshot(state: &AppState) -> Result<Value, StoreError> {
         "store": { "status": "ok", "deliveries": counts.total, "unprocessable": counts.unprocessable },
         "applier": { "pending": counts.pending, "lag_ms": lag_ms },
         "tunnel": tunnel_json(state),
+        "klikit": klikit_json(state).await?,
     }))
 }
 
@@ -53,4 +54,32 @@ pub fn tunnel_json(state: &AppState) -> serde_json::Value {
     let mut tunnel = json!(*state.tunnel.borrow());
     tunnel["mode"] = json!(state.config.tunnel);
     tunnel
+}
+
+/// The `"klikit"` object behind the header chip: `state` is `off` (no
+/// partner keys), `rejected` (klikit refused our keys; the outbox is
+/// paused), `failing` (actions failed, since `failing_since`), `waiting` (N
+/// actions not yet confirmed) or `ok`.
+pub async fn klikit_json(state: &AppState) -> Result<Value, StoreError> {
+    let Some(partner) = &state.partner else { return Ok(json!({"state": "off"})) };
+    let counts = state.store.outbox_counts().await?;
+    let health = partner.health();
+    let chip = if health.credentials_rejected_since.is_some() {
+        "rejected"
+    } else if counts.failed > 0 {
+        "failing"
+    } else if counts.waiting > 0 {
+        "waiting"
+    } else {
+        "ok"
+    };
+    Ok(json!({
+        "state": chip,
+        "waiting": counts.waiting,
+        "failed": counts.failed,
+        "sent": counts.sent,
+        "failing_since": counts.failing_since.or(health.credentials_rejected_since.clone()),
+        "reason": health.credentials_rejected_since.as_ref().map(|_| crate::partner::sender::CREDENTIALS_REJECTED),
+        "last_ok_at": health.last_ok_at,
+    }))
 }

@@ -36,6 +36,10 @@ pub struct SettingsView {
     pub chime_repeat: bool,
     pub tunnel: TunnelMode,
     pub status_names: BTreeMap<String, String>,
+    /// klikit partner keys are in use (they are never shown).
+    pub klikit_configured: bool,
+    /// The partner API base in use, if any.
+    pub klikit_api_url: Option<String>,
 }
 
 /// A change: every field optional. `webhook_secret` replaces the secret.
@@ -49,6 +53,10 @@ pub struct SettingsUpdate {
     chime_repeat: Option<bool>,
     tunnel: Option<TunnelMode>,
     status_names: Option<BTreeMap<String, String>>,
+    /// Write-only: klikit partner keys, and the base (`dev`, `prod` or a URL).
+    klikit_partner_key: Option<String>,
+    klikit_partner_secret: Option<String>,
+    klikit_api_url: Option<String>,
 }
 
 /// Why a settings request failed. Only `Invalid` tells the client more than
@@ -75,9 +83,15 @@ impl IntoResponse for SettingsError {
     }
 }
 
-fn view(file: &ConfigFile, secret_configured: bool) -> SettingsView {
+fn view_of(file: &ConfigFile, state: &AppState) -> SettingsView {
+    view(file, state.intake.secret_configured(), state.partner.as_ref().and_then(|p| p.client.config()))
+}
+
+fn view(file: &ConfigFile, secret_configured: bool, klikit: Option<crate::partner::PartnerConfig>) -> SettingsView {
     let board = file.board.unwrap_or_default();
     SettingsView {
+        klikit_configured: klikit.is_some(),
+        klikit_api_url: klikit.map(|c| c.base_url),
         secret_configured,
         warn_after_minutes: board.warn_after_minutes,
         late_after_minutes: board.late_after_minutes,
@@ -95,7 +109,7 @@ async fn read(state: &AppState) -> Result<ConfigFile, SettingsError> {
 
 pub async fn get_settings(State(state): State<AppState>) -> Result<Json<SettingsView>, SettingsError> {
     let file = read(&state).await?;
-    Ok(Json(view(&file, state.intake.secret_configured())))
+    Ok(Json(view_of(&file, &state)))
 }
 
 pub async fn put_settings(
@@ -105,6 +119,7 @@ pub async fn put_settings(
     let Json(update) = update.map_err(|e| SettingsError::Invalid(format!("unreadable settings: {}", e.body_text())))?;
     let _one_at_a_time = SAVING.lock().await;
     let mut file = read(&state).await?;
+    let klikit = klikit_keys(&mut file, &update)?;
     let secret = apply(&mut file, update)?;
     let dir = state.config.data_dir.clone();
     let saved = file.clone();
@@ -117,7 +132,33 @@ pub async fn put_settings(
         state.intake.set_secrets(secrets);
         tracing::info!("webhook secret changed from the settings view");
     }
-    Ok(Json(view(&file, state.intake.secret_configured())))
+    match (klikit, &state.partner) {
+        (Some(keys), Some(partner)) => {
+            partner.set_config(keys);
+            tracing::info!("klikit partner keys changed from the settings view; the outbox resumes");
+        }
+        (Some(_), None) => tracing::info!("klikit partner keys saved; they take effect at the next start"),
+        (None, _) => {}
+    }
+    Ok(Json(view_of(&file, &state)))
+}
+
+/// Applies a change of klikit partner keys to `file`, validated. Returns the
+/// new configuration when the keys or base changed.
+fn klikit_keys(file: &mut ConfigFile, update: &SettingsUpdate) -> Result<Option<Option<crate::partner::PartnerConfig>>, SettingsError> {
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let (key, secret, base) = (given(&update.klikit_partner_key), given(&update.klikit_partner_secret), given(&update.klikit_api_url));
+    if key.is_none() && secret.is_none() && base.is_none() {
+        return Ok(None);
+    }
+    let key = key.or(file.klikit_partner_key.clone());
+    let secret = secret.or(file.klikit_partner_secret.clone());
+    let base = base.or(file.klikit_api_url.clone());
+    let config = config::partner(key.clone(), secret.clone(), base.clone()).map_err(|e| SettingsError::Invalid(e.to_string()))?;
+    file.klikit_partner_key = key;
+    file.klikit_partner_secret = secret;
+    file.klikit_api_url = base;
+    Ok(Some(config))
 }
 
 /// Validates `update` and applies it to `file`. Returns the new webhook
@@ -207,9 +248,18 @@ mod tests {
 
     #[test]
     fn the_view_never_holds_the_secret() {
-        let file = ConfigFile { webhook_secret: Some("whsec-never-shown".into()), ..Default::default() };
-        let shown = serde_json::to_string(&view(&file, true)).unwrap();
-        assert!(!shown.contains("whsec-never-shown"), "{shown}");
+        let file = ConfigFile {
+            webhook_secret: Some("whsec-never-shown".into()),
+            klikit_partner_key: Some("pk-never-shown".into()),
+            klikit_partner_secret: Some("sk-never-shown".into()),
+            ..Default::default()
+        };
+        let keys = crate::partner::PartnerConfig::new(crate::partner::client::DEV_BASE, "pk-never-shown", "sk-never-shown");
+        let shown = serde_json::to_string(&view(&file, true, keys)).unwrap();
+        for secret in ["whsec-never-shown", "pk-never-shown", "sk-never-shown"] {
+            assert!(!shown.contains(secret), "{secret} must never be in an answer: {shown}");
+        }
+        assert!(shown.contains("\"klikit_configured\":true"));
         assert!(shown.contains("\"secret_configured\":true"));
     }
 }

@@ -11,7 +11,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{ApiError, AppState};
-use crate::kitchen::{Action, Column, Ticket};
+use crate::kitchen::{Action, Column, Ticket, REASON_CODES};
+use crate::partner::staging;
 use crate::klikit::Envelope;
 use crate::store::DeliveryState;
 
@@ -39,31 +40,60 @@ pub async fn done(State(state): State<AppState>, Query(q): Query<HashMap<String,
 #[derive(Deserialize)]
 struct ActionBody {
     from: Option<String>,
+    /// Reject and cancel only: a code from `kitchen::REASON_CODES`.
+    reason_code: Option<String>,
+    /// Reject and cancel only: must be `true` (the board's confirmation step).
+    #[serde(default)]
+    confirm: bool,
 }
 
-/// `POST /api/tickets/{order_id}/{bump|recall|acknowledge}`, with an
-/// optional body `{"from": "<column the screen saw>"}`.
+/// `POST /api/tickets/{order_id}/{bump|recall|acknowledge|reject|cancel}`,
+/// with an optional body `{"from": "<column the screen saw>"}`. Reject and
+/// cancel (klikit partner keys needed) also take `"reason_code"` and
+/// `"confirm": true`. With partner keys, an action klikit must learn about
+/// writes its outbox row in the same transaction; the answer never waits
+/// for klikit.
 pub async fn act(State(state): State<AppState>, Path((order_id, action)): Path<(String, String)>, body: Bytes) -> Result<Json<Ticket>, ApiError> {
     let action = match action.as_str() {
-        "bump" => Action::Bump,
-        "recall" => Action::Recall,
-        "acknowledge" => Action::Acknowledge,
+        "bump" => Some(Action::Bump),
+        "recall" => Some(Action::Recall),
+        "acknowledge" => Some(Action::Acknowledge),
+        "reject" | "cancel" => None,
         _ => return Err(ApiError::NotFound("not found")),
     };
-    let from = if body.iter().all(u8::is_ascii_whitespace) {
-        None
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionBody { from: None, reason_code: None, confirm: false }
     } else {
-        let parsed: ActionBody = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?;
-        match parsed.from {
-            None => None,
-            Some(c) => Some(Column::parse(&c).ok_or_else(|| ApiError::BadRequest(format!("unknown column {c:?}")))?),
-        }
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?
+    };
+    let from = match parsed.from {
+        None => None,
+        Some(c) => Some(Column::parse(&c).ok_or_else(|| ApiError::BadRequest(format!("unknown column {c:?}")))?),
     };
     let kitchen = state.kitchen.clone();
     let now = OffsetDateTime::now_utc();
-    match state.store.update_ticket(&order_id, move |r| kitchen.act(r, action, from, now)).await? {
+    let result = match (action, &state.partner) {
+        (Some(action), None) => state.store.update_ticket(&order_id, move |r| kitchen.act(r, action, from, now)).await?,
+        (Some(action), Some(_)) => {
+            state.store.update_ticket_with_outbox(&order_id, now, move |r, out| staging::act(&kitchen, r, action, from, now, out)).await?
+        }
+        (None, None) => return Err(ApiError::BadRequest("reject and cancel are sent to klikit: set the klikit partner keys first".into())),
+        (None, Some(_)) => {
+            if !parsed.confirm {
+                return Err(ApiError::BadRequest("reject and cancel need a confirmation: send \"confirm\": true".into()));
+            }
+            let reason = parsed.reason_code.ok_or_else(|| ApiError::BadRequest(format!("a reason_code is required: one of {}", REASON_CODES.join(", "))))?;
+            state.store.update_ticket_with_outbox(&order_id, now, move |r, out| staging::withdraw(&kitchen, r, &reason, from, now, out)).await?
+        }
+    };
+    match result {
         None => Err(ApiError::NotFound("no such ticket")),
-        Some(Ok(ticket)) => Ok(Json(ticket)),
+        Some(Ok(ticket)) => {
+            if let Some(partner) = &state.partner {
+                partner.wake();
+            }
+            Ok(Json(ticket))
+        }
         Some(Err(refusal)) => Err(ApiError::Conflict { reason: refusal.reason, ticket: Box::new(refusal.ticket) }),
     }
 }

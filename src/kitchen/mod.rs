@@ -25,6 +25,7 @@
 //! What it never does: I/O. Time is passed in; storing and publishing are the
 //! applier's and the store's business.
 
+pub mod sync;
 pub mod ticket;
 
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,7 @@ use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
 use crate::klikit::order::{channel_name, Line, Order, OrderStatus, StatusTable};
+pub use sync::{KlikitAction, KlikitSync, SyncState, REASON_CODES};
 pub use ticket::{diff, Column, Driver, LineChange, Ticket, TicketLine};
 
 /// How long a done ticket can be recalled, by default.
@@ -254,6 +256,7 @@ impl Kitchen {
             open: true,
             cancellation_acknowledged: false,
             klikit_updated_at: order.updated_at,
+            klikit_sync: None,
         };
         ticket.refresh_derived();
         Record { ticket, baseline: cart.clone(), cart, status_rank: None, first_seen_at: now }

@@ -142,6 +142,10 @@ pub struct Ticket {
     /// klikit's `updated_at` of the newest snapshot applied.
     #[serde(with = "time::serde::rfc3339::option")]
     pub klikit_updated_at: Option<OffsetDateTime>,
+    /// Where the last action sent to klikit for this order stands; `None`
+    /// when nothing went to klikit (no partner keys, or no action yet).
+    #[serde(default)]
+    pub klikit_sync: Option<super::sync::KlikitSync>,
 }
 
 impl Ticket {

@@ -25,6 +25,7 @@
 mod capacity;
 mod checkpoint;
 mod inbox;
+mod outbox;
 mod tickets;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
+pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 
 /// Most jobs folded into one transaction.
@@ -47,7 +49,11 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 /// The migrations, in order. Append only: never edit or reorder one that has
 /// shipped.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_inbox.sql"), include_str!("migrations/0002_tickets.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_inbox.sql"),
+    include_str!("migrations/0002_tickets.sql"),
+    include_str!("migrations/0003_outbox.sql"),
+];
 
 /// Everything that can go wrong at this boundary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
