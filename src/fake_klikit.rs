@@ -124,7 +124,7 @@ impl FakeKlikit {
             if order.get("brand_id").is_none() {
                 order["brand_id"] = body["brand_id"].clone();
             }
-            let id = crate::klikit::envelope::order_id(&order).expect("seeded orders have an id");
+            let id = crate::klikit::envelope::order_id(&order["id"]).expect("seeded orders have an id");
             inner.orders.insert(id, order);
         }
     }

@@ -119,7 +119,8 @@ pub async fn put_settings(
     let Json(update) = update.map_err(|e| SettingsError::Invalid(format!("unreadable settings: {}", e.body_text())))?;
     let _one_at_a_time = SAVING.lock().await;
     let mut file = read(&state).await?;
-    let klikit = klikit_keys(&mut file, &update)?;
+    let current = state.partner.as_ref().and_then(|p| p.client.config());
+    let klikit = klikit_keys(&mut file, &update, current)?;
     let secret = apply(&mut file, update)?;
     let dir = state.config.data_dir.clone();
     let saved = file.clone();
@@ -145,15 +146,16 @@ pub async fn put_settings(
 
 /// Applies a change of klikit partner keys to `file`, validated. Returns the
 /// new configuration when the keys or base changed.
-fn klikit_keys(file: &mut ConfigFile, update: &SettingsUpdate) -> Result<Option<Option<crate::partner::PartnerConfig>>, SettingsError> {
+fn klikit_keys(file: &mut ConfigFile, update: &SettingsUpdate, current: Option<crate::partner::PartnerConfig>) -> Result<Option<Option<crate::partner::PartnerConfig>>, SettingsError> {
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
     let (key, secret, base) = (given(&update.klikit_partner_key), given(&update.klikit_partner_secret), given(&update.klikit_api_url));
     if key.is_none() && secret.is_none() && base.is_none() {
         return Ok(None);
     }
-    let key = key.or(file.klikit_partner_key.clone());
-    let secret = secret.or(file.klikit_partner_secret.clone());
-    let base = base.or(file.klikit_api_url.clone());
+    // Whatever is not given stays as it is: the file's, else the running one's.
+    let key = key.or(file.klikit_partner_key.clone()).or(current.as_ref().map(|c| c.partner_key.clone()));
+    let secret = secret.or(file.klikit_partner_secret.clone()).or(current.as_ref().map(|c| c.secret_key().to_string()));
+    let base = base.or(file.klikit_api_url.clone()).or(current.as_ref().map(|c| c.base_url.clone()));
     let config = config::partner(key.clone(), secret.clone(), base.clone()).map_err(|e| SettingsError::Invalid(e.to_string()))?;
     file.klikit_partner_key = key;
     file.klikit_partner_secret = secret;

@@ -77,6 +77,11 @@ impl PartnerConfig {
         Some(PartnerConfig { base_url: base_url.into(), partner_key: k.into(), secret_key: s.into() })
     }
 
+    /// The secret key, for the one place that must keep it (the settings file).
+    pub(crate) fn secret_key(&self) -> &str {
+        &self.secret_key
+    }
+
     fn authorization(&self) -> String {
         let raw = format!("{}:{}", self.partner_key, self.secret_key);
         format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))

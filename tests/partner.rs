@@ -1,0 +1,308 @@
+//! Two-way klikit, end to end: the real kds (in process, and as a child
+//! process for the crash test) against the fake klikit partner API, both
+//! on 127.0.0.1:0. Each screen action must reach klikit as the right PATCH,
+//! exactly once, under the key fixed when the action was written.
+
+mod support;
+
+use std::time::Duration;
+
+use kds::alert::Alert;
+use kds::fake_klikit::{Echo, FakeKlikit, Fault};
+use kds::klikit::{EventType, WebhookSecret};
+use kds::partner::PartnerConfig;
+use serde_json::{json, Value};
+use support::{eventually, fixture_json, TestServer, DEADLINE, SECRET};
+
+const KEY: &str = "pk-test";
+const SECRET_KEY: &str = "sk-test";
+const ORDER: &str = "8120457";
+
+/// The single-order fixture as `order_type` (1 pickup, 2 delivery, 3 dine-in).
+fn order_body(order_type: i64) -> Value {
+    let mut body = fixture_json("01-order-created-single.json");
+    body["orders"][0]["type"] = order_type.into();
+    body
+}
+
+async fn fake() -> FakeKlikit {
+    FakeKlikit::start("127.0.0.1:0".parse().unwrap(), KEY, SECRET_KEY).await.expect("the fake klikit starts on port 0")
+}
+
+/// kds with partner keys for `fake` (the secret key given), and `body`
+/// delivered by webhook and seeded into the fake.
+async fn kds_with(fake: &FakeKlikit, secret_key: &str, body: &Value) -> TestServer {
+    fake.seed(body);
+    let base = fake.base_url();
+    let secret_key = secret_key.to_string();
+    let kds = TestServer::start_with(move |c| c.partner = PartnerConfig::new(base, KEY, &secret_key)).await;
+    let answer = kds.send(&kds::simulator::new_event_id(), EventType::OrderCreated, &serde_json::to_vec(body).unwrap()).await;
+    assert_eq!(answer.status, 200, "the order is acknowledged: {}", answer.body);
+    ticket_when(&kds, ORDER, "the order reaches the board", |_| true).await;
+    kds
+}
+
+async fn get(kds: &TestServer, path: &str) -> Value {
+    kds.client.get(kds.app_url(path)).send().await.unwrap().json().await.unwrap_or(Value::Null)
+}
+
+async fn post(kds: &TestServer, path: &str, body: Value) -> (u16, Value) {
+    let res = kds.client.post(kds.app_url(path)).json(&body).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+}
+
+async fn bump(kds: &TestServer, from: &str) -> Value {
+    let (status, ticket) = post(kds, &format!("/api/tickets/{ORDER}/bump"), json!({"from": from})).await;
+    assert_eq!(status, 200, "the bump from {from} is accepted: {ticket}");
+    ticket
+}
+
+async fn ticket_when(kds: &TestServer, id: &str, why: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let url = format!("/api/tickets/{id}");
+    eventually(why, DEADLINE, || async {
+        let t = get(kds, &url).await;
+        (t["order_id"] == id && ok(&t)).then_some(t)
+    })
+    .await
+}
+
+async fn sync_state(kds: &TestServer, state: &str) -> Value {
+    ticket_when(kds, ORDER, &format!("the card's klikit sync becomes {state}"), |t| t["klikit_sync"]["state"] == state).await
+}
+
+fn statuses(fake: &FakeKlikit) -> Vec<String> {
+    fake.patches().iter().filter(|p| p.answered == 200).map(|p| p.body["status"].as_str().unwrap_or("?").to_string()).collect()
+}
+
+#[tokio::test]
+async fn each_screen_action_sends_the_right_patch_once_under_its_own_key() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    let before = time::OffsetDateTime::now_utc();
+    for (from, sent) in [("new", 1), ("preparing", 2), ("ready", 3)] {
+        bump(&kds, from).await;
+        eventually("klikit receives the action", DEADLINE, || async { (statuses(&fake).len() == sent).then_some(()) }).await;
+    }
+    sync_state(&kds, "sent").await;
+    assert_eq!(statuses(&fake), ["accepted", "ready", "picked_up"], "a pickup order's three bumps are accepted, ready and picked_up, in order");
+    let patches = fake.patches();
+    assert_eq!(fake.distinct_keys(), 3, "each action has its own idempotency key");
+    assert_eq!(fake.effects(ORDER), 3, "each reached klikit exactly once");
+    for p in &patches {
+        let at = time::OffsetDateTime::parse(p.body["occurred_at"].as_str().expect("occurred_at is sent"), &time::format_description::well_known::Rfc3339).unwrap();
+        assert!(at >= before - time::Duration::seconds(1), "occurred_at is the moment of the tap, not klikit's time: {at}");
+    }
+    assert_eq!(fake.order(ORDER).unwrap()["status"], 9, "klikit now has the order picked up");
+    let health = get(&kds, "/api/health").await;
+    assert_eq!((health["klikit"]["state"].as_str(), health["klikit"]["sent"].as_i64()), (Some("ok"), Some(3)), "{health}");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn a_delivery_order_never_gets_picked_up() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(2)).await;
+    bump(&kds, "new").await;
+    bump(&kds, "preparing").await;
+    sync_state(&kds, "sent").await;
+    bump(&kds, "ready").await;
+    let done = ticket_when(&kds, ORDER, "the ticket is done", |t| t["column"] == "done").await;
+    // Give the sender every chance to (wrongly) send something more.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(statuses(&fake), ["accepted", "ready"], "the rider completes a delivery order: no picked_up from the kitchen ({done})");
+    let health = get(&kds, "/api/health").await;
+    assert_eq!(health["klikit"]["waiting"], 0, "nothing is left waiting: {health}");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn a_recall_before_the_send_cancels_the_action_and_after_it_klikit_keeps_its_state() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    // The accept is answered slowly: the ready behind it (same order) waits while we recall it.
+    fake.inject(Fault::Slow(Duration::from_secs(2)));
+    bump(&kds, "new").await;
+    eventually("the accept reaches klikit", DEADLINE, || async { (!fake.patches().is_empty()).then_some(()) }).await;
+    bump(&kds, "preparing").await;
+    let (status, t) = post(&kds, &format!("/api/tickets/{ORDER}/recall"), json!({"from": "ready"})).await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!((t["klikit_sync"]["action"].as_str(), t["klikit_sync"]["state"].as_str()), (Some("ready"), Some("cancelled")), "{t}");
+    assert_eq!(t["klikit_sync"]["note"], "recalled before it was sent: nothing reached klikit");
+    eventually("the accept is confirmed", DEADLINE, || async {
+        let h = get(&kds, "/api/health").await;
+        (h["klikit"]["sent"] == 1 && h["klikit"]["waiting"] == 0).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(statuses(&fake), ["accepted"], "the recalled ready never reached klikit");
+
+    let (_, t) = post(&kds, &format!("/api/tickets/{ORDER}/recall"), json!({"from": "preparing"})).await;
+    assert_eq!(t["column"], "new");
+    assert_eq!(t["klikit_sync"]["note"], "klikit keeps its state: a recall is not sent to klikit", "accepted was already sent: {t}");
+    assert_eq!(fake.order(ORDER).unwrap()["status"], 2, "klikit still has the order accepted");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_honoured_and_three_server_errors_are_retried_under_one_key() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    fake.inject(Fault::RateLimited { retry_after_secs: 2 });
+    bump(&kds, "new").await;
+    sync_state(&kds, "sent").await;
+    let p = fake.patches();
+    assert_eq!(p.iter().map(|p| p.answered).collect::<Vec<_>>(), [429, 200], "one 429, then the retry succeeds");
+    let waited = p[1].at - p[0].at;
+    assert!(waited >= Duration::from_millis(1900), "Retry-After: 2 is honoured (waited {waited:?})");
+    assert_eq!(p[0].key, p[1].key, "the retry sends the same key");
+
+    for _ in 0..3 {
+        fake.inject(Fault::ServerError);
+    }
+    bump(&kds, "preparing").await;
+    eventually("the ready action is confirmed", Duration::from_secs(20), || async { (statuses(&fake).len() == 2).then_some(()) }).await;
+    let ready: Vec<_> = fake.patches().into_iter().skip(2).collect();
+    assert_eq!(ready.iter().map(|p| p.answered).collect::<Vec<_>>(), [500, 500, 500, 200], "three 500s, then 200");
+    assert!(ready.iter().all(|p| p.key == ready[0].key), "every retry of an action sends its one key");
+    assert_eq!(fake.effects(ORDER), 2, "accepted and ready, each applied once");
+    sync_state(&kds, "sent").await;
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn an_invalid_transition_reconciles_the_ticket_from_klikit() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    // klikit's own app moved the order to READY; our webhook for it never came.
+    fake.set_status(ORDER, 4);
+    bump(&kds, "new").await;
+    let t = sync_state(&kds, "superseded").await;
+    assert!(t["klikit_sync"]["reason"].as_str().unwrap().contains("did not allow accepted"), "the reason is shown: {t}");
+    let t = ticket_when(&kds, ORDER, "the ticket follows klikit's record into Ready", |t| t["column"] == "ready").await;
+    assert_eq!(t["status_code"], 4, "{t}");
+    assert_eq!(fake.effects(ORDER), 0, "klikit refused the change: nothing was applied there");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn rejected_credentials_pause_and_alert_then_resume_when_the_keys_are_fixed() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, "sk-wrong", &order_body(1)).await;
+    let mut alerts = kds.server.alerts().subscribe();
+    bump(&kds, "new").await;
+    let health = eventually("health says klikit rejected our credentials", DEADLINE, || async {
+        let h = get(&kds, "/api/health").await;
+        (h["klikit"]["state"] == "rejected").then_some(h)
+    })
+    .await;
+    assert_eq!(health["klikit"]["reason"], "klikit rejected our credentials");
+    let alert = tokio::time::timeout(DEADLINE, alerts.recv()).await.expect("an alert comes").unwrap();
+    assert!(matches!(&alert, Alert::KlikitProblem { reason } if reason.contains("credentials")), "{alert:?}");
+    let tries = fake.patches().len();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(fake.patches().len(), tries, "paused: no more tries with keys klikit refused");
+    assert_eq!(fake.effects(ORDER), 0);
+
+    let (status, settings) = {
+        let res = kds.client.put(kds.app_url("/api/settings")).json(&json!({"klikit_partner_secret": SECRET_KEY})).send().await.unwrap();
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, 200, "{settings}");
+    assert!(!settings.to_string().contains(SECRET_KEY), "the answer never holds the key: {settings}");
+    sync_state(&kds, "sent").await;
+    assert_eq!(fake.effects(ORDER), 1, "the waiting action went through once the keys were fixed");
+    let h = get(&kds, "/api/health").await;
+    assert_eq!(h["klikit"]["state"], "ok", "{h}");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn the_echo_webhook_leaves_the_ticket_in_place_and_rings_nothing() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    fake.set_echo(Some(Echo { intake_url: kds.intake_url(), secret: WebhookSecret::new(SECRET).unwrap() }));
+    let mut alerts = kds.server.alerts().subscribe();
+    bump(&kds, "new").await;
+    let t = ticket_when(&kds, ORDER, "the echo of our accept is applied", |t| t["status_code"] == 2).await;
+    assert_eq!(t["column"], "preparing", "the echo moves nothing: {t}");
+    bump(&kds, "preparing").await;
+    let t = ticket_when(&kds, ORDER, "the echo of our ready is applied", |t| t["status_code"] == 4).await;
+    assert_eq!(t["column"], "ready", "{t}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    match alerts.try_recv() {
+        Err(tokio::sync::broadcast::error::TryRecvError::Empty) => {}
+        other => panic!("an echo of our own action must ring nothing, got {other:?}"),
+    }
+    assert_eq!(fake.effects(ORDER), 2);
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn reject_needs_a_confirmation_and_a_listed_reason_and_reaches_klikit() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    let url = format!("/api/tickets/{ORDER}/reject");
+    assert_eq!(post(&kds, &url, json!({"reason_code": "out_of_items"})).await.0, 400, "never a single tap: confirm is required");
+    assert_eq!(post(&kds, &url, json!({"reason_code": "because", "confirm": true})).await.0, 409, "only reasons from the list");
+    let (status, t) = post(&kds, &url, json!({"reason_code": "out_of_items", "confirm": true})).await;
+    assert_eq!((status, t["column"].as_str()), (200, Some("cancelled")), "{t}");
+    sync_state(&kds, "sent").await;
+    let p = fake.patches();
+    assert_eq!((p[0].body["status"].as_str(), p[0].body["reason_code"].as_str()), (Some("rejected"), Some("out_of_items")));
+    assert_eq!(fake.order(ORDER).unwrap()["status"], 3);
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_action_can_be_retried_under_the_same_key() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    for _ in 0..5 {
+        fake.inject(Fault::ServerError);
+    }
+    bump(&kds, "new").await;
+    let t = eventually("the action fails after five tries", Duration::from_secs(30), || async {
+        let t = get(&kds, &format!("/api/tickets/{ORDER}")).await;
+        (t["klikit_sync"]["state"] == "failed").then_some(t)
+    })
+    .await;
+    assert!(t["klikit_sync"]["reason"].as_str().unwrap().contains("gave up after 5 tries"), "{t}");
+    let h = get(&kds, "/api/health").await;
+    assert_eq!(h["klikit"]["state"], "failing", "{h}");
+    let id = t["klikit_sync"]["outbox_id"].as_i64().unwrap();
+    assert_eq!(post(&kds, &format!("/api/klikit/outbox/{id}/retry"), json!({})).await.0, 200);
+    sync_state(&kds, "sent").await;
+    let keys: std::collections::HashSet<_> = fake.patches().into_iter().map(|p| p.key).collect();
+    assert_eq!(keys.len(), 1, "the retry reuses the action's key");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn check_connection_lists_brands_and_branches_or_says_what_is_wrong() {
+    let fake = fake().await;
+    let kds = kds_with(&fake, SECRET_KEY, &order_body(1)).await;
+    let (status, ok) = post(&kds, "/api/klikit/check", json!({})).await;
+    assert_eq!((status, ok["ok"].as_bool()), (200, Some(true)), "{ok}");
+    assert_eq!(ok["brands"][0]["title"], "Warung Sambal Ijo");
+    assert_eq!(ok["branches"][0]["id"], 3307);
+    fake.set_keys(KEY, "rotated");
+    let (_, bad) = post(&kds, "/api/klikit/check", json!({})).await;
+    assert_eq!(bad["ok"], false);
+    assert!(bad["error"].as_str().unwrap().contains("rejected our credentials"), "{bad}");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn without_partner_keys_nothing_changes() {
+    let kds = TestServer::start().await;
+    let body = order_body(1);
+    kds.send("e-1", EventType::OrderCreated, &serde_json::to_vec(&body).unwrap()).await;
+    ticket_when(&kds, ORDER, "the order reaches the board", |_| true).await;
+    let t = bump(&kds, "new").await;
+    assert!(t["klikit_sync"].is_null(), "no keys: no sync line: {t}");
+    let h = get(&kds, "/api/health").await;
+    assert_eq!(h["klikit"]["state"], "off");
+    assert_eq!(get(&kds, "/api/klikit/outbox").await["counts"]["waiting"], 0, "no outbox rows are written without keys");
+    assert_eq!(post(&kds, &format!("/api/tickets/{ORDER}/reject"), json!({"reason_code": "other", "confirm": true})).await.0, 400);
+    kds.stop().await;
+}
