@@ -306,3 +306,45 @@ async fn without_partner_keys_nothing_changes() {
     assert_eq!(post(&kds, &format!("/api/tickets/{ORDER}/reject"), json!({"reason_code": "other", "confirm": true})).await.0, 400);
     kds.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_between_the_tap_and_the_send_reaches_klikit_exactly_once_under_one_key() {
+    use support::process::serve;
+    let fake = fake().await;
+    let body = order_body(1);
+    fake.seed(&body);
+    let dir = tempfile::tempdir().unwrap();
+    let base = fake.base_url();
+    let env = [("KLIKIT_PARTNER_KEY", KEY), ("KLIKIT_PARTNER_SECRET", SECRET_KEY), ("KLIKIT_API_URL", base.as_str())];
+    let kds = serve(dir.path(), SECRET, &env);
+    let http = kds::simulator::client();
+    let delivery = kds::simulator::Delivery { event_id: "crash-1".into(), event_type: EventType::OrderCreated, body: serde_json::to_vec(&body).unwrap() };
+    let answer = kds::simulator::post(&http, &kds.intake_url, &WebhookSecret::new(SECRET).unwrap(), &delivery).await.unwrap();
+    assert_eq!(answer.status, 200);
+    let ticket_url = format!("{}api/tickets/{ORDER}", kds.app_url);
+    eventually("the order reaches the board", DEADLINE, || async {
+        let r = http.get(&ticket_url).send().await.ok()?;
+        (r.status() == 200).then_some(())
+    })
+    .await;
+    // klikit takes the PATCH, applies it, and is slow to answer: kds dies before it hears back.
+    fake.inject(Fault::Slow(Duration::from_secs(30)));
+    let res = http.post(format!("{ticket_url}/bump")).json(&json!({"from": "new"})).send().await.unwrap();
+    assert_eq!(res.status(), 200, "the bump commits without waiting for klikit");
+    eventually("the PATCH reaches klikit", DEADLINE, || async { (!fake.patches().is_empty()).then_some(()) }).await;
+    kds.kill9();
+
+    let kds = serve(dir.path(), SECRET, &env);
+    let ticket_url = format!("{}api/tickets/{ORDER}", kds.app_url);
+    let t = eventually("after the restart the action is confirmed", Duration::from_secs(20), || async {
+        let t: Value = http.get(&ticket_url).send().await.ok()?.json().await.ok()?;
+        (t["klikit_sync"]["state"] == "sent").then_some(t)
+    })
+    .await;
+    let patches = fake.patches();
+    assert!(patches.len() >= 2, "the restarted sender sent the action again: {}", patches.len());
+    assert!(patches.iter().all(|p| p.key == patches[0].key), "every send of the action carries the key fixed at the tap");
+    assert_eq!(fake.distinct_keys(), 1, "one logical action, one key");
+    assert_eq!(fake.effects(ORDER), 1, "klikit applied it exactly once (the second send replayed the stored answer): {t}");
+    assert!(kds.terminate().success());
+}
