@@ -147,6 +147,7 @@ impl Server {
         ];
         if let Some(partner) = partner {
             tracing::info!(base = %partner.client.config().map(|c| c.base_url).unwrap_or_default(), "klikit partner API configured: screen actions are sent to klikit");
+            tasks.push(partner.catchup.clone().spawn(config.catchup_every, tunnel.status(), shutdown_rx.clone()));
             tasks.push(partner.spawn(shutdown_rx.clone()));
         }
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");

@@ -39,6 +39,8 @@ async fn kds_with(fake: &FakeKlikit, secret_key: &str, body: &Value) -> TestServ
     let answer = kds.send(&kds::simulator::new_event_id(), EventType::OrderCreated, &serde_json::to_vec(body).unwrap()).await;
     assert_eq!(answer.status, 200, "the order is acknowledged: {}", answer.body);
     ticket_when(&kds, ORDER, "the order reaches the board", |_| true).await;
+    // The catch-up run at start is over, so it takes none of a test's injected faults.
+    eventually("the catch-up at start is over", DEADLINE, || async { (!get(&kds, "/api/health").await["klikit"]["last_catchup"]["at"].is_null()).then_some(()) }).await;
     kds
 }
 
@@ -347,4 +349,78 @@ async fn sigkill_between_the_tap_and_the_send_reaches_klikit_exactly_once_under_
     assert_eq!(fake.distinct_keys(), 1, "one logical action, one key");
     assert_eq!(fake.effects(ORDER), 1, "klikit applied it exactly once (the second send replayed the stored answer): {t}");
     assert!(kds.terminate().success());
+}
+
+fn ago(minutes: i64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes)).format(&time::format_description::well_known::Rfc3339).unwrap()
+}
+
+/// The pickup order, created an hour ago, last changed `updated_min` ago, at `status`.
+fn recent_order(status: i64, updated_min: i64) -> Value {
+    let mut body = order_body(1);
+    body["orders"][0]["created_at"] = ago(60).into();
+    body["orders"][0]["updated_at"] = ago(updated_min).into();
+    body["orders"][0]["status"] = status.into();
+    body
+}
+
+async fn kds_on(fake: &FakeKlikit) -> TestServer {
+    let base = fake.base_url();
+    TestServer::start_with(move |c| c.partner = PartnerConfig::new(base, KEY, SECRET_KEY)).await
+}
+
+#[tokio::test]
+async fn catch_up_brings_back_an_order_whose_webhook_never_came_and_it_rings() {
+    let fake = fake().await;
+    let kds = kds_on(&fake).await;
+    let mut alerts = kds.server.alerts().subscribe();
+    fake.seed(&recent_order(1, 60));
+    let (status, report) = post(&kds, "/api/klikit/catchup", json!({})).await;
+    // The run at start may have raced us to it: either run fed it in, once.
+    assert_eq!((status, report["listed"].as_u64()), (200, Some(1)), "{report}");
+    let t = ticket_when(&kds, ORDER, "the missed order reaches the board", |t| t["column"] == "new").await;
+    assert_eq!(t["status_code"], 1);
+    let alert = tokio::time::timeout(DEADLINE, alerts.recv()).await.expect("the new order rings").unwrap();
+    assert!(matches!(&alert, Alert::NewOrder(a) if a.order_id == ORDER), "a caught-up order rings like a webhook one: {alert:?}");
+    let deliveries = get(&kds, "/api/deliveries").await;
+    let d = &deliveries["deliveries"][0];
+    assert_eq!(d["source"], "catch-up", "{d}");
+    assert!(d["note"].as_str().unwrap().starts_with("arrived by catch-up: klikit's webhook did not reach us"), "{d}");
+    let (_, again) = post(&kds, "/api/klikit/catchup", json!({})).await;
+    assert_eq!(again["fetched"], 0, "a second run finds nothing new: {again}");
+    let health = get(&kds, "/api/health").await;
+    assert_eq!(health["klikit"]["last_catchup"]["listed"], 1, "health shows the last catch-up: {health}");
+    kds.stop().await;
+}
+
+#[tokio::test]
+async fn catch_up_never_pulls_a_newer_ticket_back() {
+    let fake = fake().await;
+    fake.seed(&recent_order(1, 50));
+    let kds = kds_on(&fake).await;
+    // The webhook for READY came; klikit's list still has an older PLACED record.
+    let ready = recent_order(4, 10);
+    let answer = kds.send("ready-1", EventType::StatusUpdated, &serde_json::to_vec(&ready).unwrap()).await;
+    assert_eq!(answer.status, 200);
+    ticket_when(&kds, ORDER, "the webhook's READY is applied", |t| t["column"] == "ready").await;
+    let (_, report) = post(&kds, "/api/klikit/catchup", json!({})).await;
+    assert_eq!(report["fetched"], 0, "an older record at klikit is not fetched in: {report}");
+    // A newer record with a lower status (klikit's data lagging) is fed, and the rank rules keep the ticket.
+    fake.seed(&recent_order(2, 1));
+    let (_, report) = post(&kds, "/api/klikit/catchup", json!({})).await;
+    assert_eq!(report["fetched"], 1, "{report}");
+    kds.settled_applier().await;
+    let t = get(&kds, &format!("/api/tickets/{ORDER}")).await;
+    assert_eq!((t["column"].as_str(), t["status_code"].as_i64()), (Some("ready"), Some(4)), "a catch-up snapshot never moves a ticket back: {t}");
+    kds.stop().await;
+}
+
+trait Settled {
+    async fn settled_applier(&self);
+}
+
+impl Settled for TestServer {
+    async fn settled_applier(&self) {
+        eventually("the applier drains", DEADLINE, || async { (get(self, "/api/health").await["applier"]["pending"] == 0).then_some(()) }).await;
+    }
 }

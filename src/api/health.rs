@@ -81,5 +81,6 @@ pub async fn klikit_json(state: &AppState) -> Result<Value, StoreError> {
         "failing_since": counts.failing_since.or(health.credentials_rejected_since.clone()),
         "reason": health.credentials_rejected_since.as_ref().map(|_| crate::partner::sender::CREDENTIALS_REJECTED),
         "last_ok_at": health.last_ok_at,
+        "last_catchup": partner.catchup.last(),
     }))
 }

@@ -52,3 +52,10 @@ pub async fn retry(State(state): State<AppState>, Path(id): Path<i64>) -> Result
     partner.wake();
     Ok(Json(json!({"id": id, "state": "waiting"})))
 }
+
+/// `POST /api/klikit/catchup`: runs catch-up now and answers its report.
+pub async fn catchup(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let partner = partner(&state)?;
+    let report = partner.catchup.run(OffsetDateTime::now_utc()).await;
+    Ok(Json(json!(report)))
+}

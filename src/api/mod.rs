@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets/{order_id}", get(tickets::one))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
         .route("/api/klikit/check", post(klikit::check))
+        .route("/api/klikit/catchup", post(klikit::catchup))
         .route("/api/klikit/outbox", get(klikit::outbox))
         .route("/api/klikit/outbox/{id}/retry", post(klikit::retry))
         .route("/api/done", get(tickets::done))

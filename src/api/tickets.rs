@@ -17,6 +17,8 @@ use crate::klikit::Envelope;
 use crate::store::DeliveryState;
 
 const DEFAULT_LIMIT: usize = 50;
+/// Shown on a delivery that catch-up fetched.
+const CATCH_UP_NOTE: &str = "arrived by catch-up: klikit's webhook did not reach us. Check that klikit has this kitchen's URL for this brand, branch and event, and run the self-test (Going live)";
 const MAX_LIMIT: usize = 500;
 
 /// `GET /api/tickets`: the board.
@@ -112,10 +114,16 @@ pub async fn deliveries(State(state): State<AppState>, Query(q): Query<HashMap<S
                 DeliveryState::Unprocessable => "unprocessable",
             };
             let order_ids = Envelope::parse(&d.body).map(|e| e.order_ids).unwrap_or_default();
-            let row = json!({
+            let mut row = json!({
                 "event_id": d.event_id, "event_type": d.event_type, "received_at": d.received_at.format(&Rfc3339).ok(),
-                "outcome": outcome, "reason": d.reason, "order_ids": order_ids, "duplicates": d.duplicates,
+                "outcome": outcome, "reason": d.reason, "order_ids": order_ids, "duplicates": d.duplicates, "source": "webhook",
             });
+            if d.event_id.starts_with(crate::partner::catchup::EVENT_PREFIX) {
+                row["source"] = "catch-up".into();
+                row["note"] = CATCH_UP_NOTE.into();
+            } else if d.event_id.starts_with("reconcile:") {
+                row["source"] = "reconcile".into();
+            }
             (d.received_at, row)
         })
         .collect();

@@ -123,6 +123,8 @@ pub struct Config {
     pub body_timeout: Duration,
     /// klikit's partner API; `None` (no keys): nothing is sent to klikit.
     pub partner: Option<crate::partner::PartnerConfig>,
+    /// How often catch-up lists klikit's recent orders (with partner keys).
+    pub catchup_every: Duration,
 }
 
 impl Config {
@@ -146,6 +148,7 @@ impl Config {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             partner: None,
+            catchup_every: crate::partner::catchup::DEFAULT_EVERY,
         }
     }
 
@@ -222,6 +225,13 @@ impl Config {
             env("KLIKIT_PARTNER_SECRET").or(file.klikit_partner_secret),
             env("KLIKIT_API_URL").or(file.klikit_api_url),
         )?;
+        if let Some(v) = env("KDS_CATCHUP_MINUTES") {
+            let minutes: u64 = v.trim().parse().ok().filter(|m| (1..=1440).contains(m)).ok_or_else(|| ConfigError::Invalid {
+                name: "KDS_CATCHUP_MINUTES",
+                reason: format!("{v:?} (expected minutes from 1 to 1440)"),
+            })?;
+            config.catchup_every = Duration::from_secs(minutes * 60);
+        }
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }

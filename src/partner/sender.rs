@@ -62,6 +62,8 @@ pub struct Partner {
     wake: Arc<Notify>,
     applier: Arc<Notify>,
     health: Arc<Mutex<PartnerHealth>>,
+    /// Catch-up, run alongside the sender with the same keys.
+    pub catchup: super::catchup::CatchUp,
 }
 
 fn now_text() -> String {
@@ -71,7 +73,8 @@ fn now_text() -> String {
 impl Partner {
     /// `applier` is the applier's bell (a reconcile snapshot goes through it).
     pub fn new(client: Client, store: Store, alerts: Alerts, applier: Arc<Notify>) -> Partner {
-        Partner { client, store, alerts, wake: Arc::new(Notify::new()), applier, health: Default::default() }
+        let catchup = super::catchup::CatchUp::new(client.clone(), store.clone(), applier.clone());
+        Partner { client, store, alerts, wake: Arc::new(Notify::new()), applier, health: Default::default(), catchup }
     }
 
     /// Rings the sender: a row was committed, or the keys changed.
@@ -87,6 +90,7 @@ impl Partner {
         h.reason = None;
         drop(h);
         self.wake();
+        self.catchup.run_soon();
     }
 
     pub fn health(&self) -> PartnerHealth {

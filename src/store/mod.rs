@@ -23,6 +23,7 @@
 //! `kitchen` decided; it does not decide.
 
 mod capacity;
+mod catchup;
 mod checkpoint;
 mod inbox;
 mod open;
