@@ -83,7 +83,7 @@ impl CatchUp {
 
     /// Runs at start, every `every`, on request and when the tunnel comes
     /// back from an outage, until `shutdown`.
-    pub fn spawn(self, every: Duration, mut tunnel: watch::Receiver<TunnelStatus>, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    pub fn spawn(self, every: Duration, mut tunnel: watch::Receiver<TunnelStatus>, mut shutdown: crate::shutdown::Shutdown) -> JoinHandle<()> {
         tokio::spawn(async move {
             let mut was_down = false;
             loop {
@@ -99,7 +99,7 @@ impl CatchUp {
                                 tokio::select! {
                                     _ = self.now.notified() => {}
                                     _ = tokio::time::sleep_until(until) => {}
-                                    _ = crate::server::stopped(&mut shutdown) => return,
+                                    _ = shutdown.wait() => return,
                                 }
                                 break;
                             }
@@ -111,7 +111,7 @@ impl CatchUp {
                                 break;
                             }
                         }
-                        _ = crate::server::stopped(&mut shutdown) => return,
+                        _ = shutdown.wait() => return,
                     }
                 }
             }

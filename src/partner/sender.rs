@@ -28,7 +28,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::client::{Client, ErrorKind, PartnerError, StatusChange};
@@ -102,7 +102,7 @@ impl Partner {
     }
 
     /// Runs until `shutdown` turns true.
-    pub fn spawn(self, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    pub fn spawn(self, mut shutdown: crate::shutdown::Shutdown) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
                 if !self.paused() {
@@ -113,7 +113,7 @@ impl Partner {
                 tokio::select! {
                     _ = self.wake.notified() => {}
                     _ = tokio::time::sleep(POLL) => {}
-                    _ = crate::server::stopped(&mut shutdown) => break,
+                    _ = shutdown.wait() => break,
                 }
             }
         })
