@@ -124,7 +124,7 @@ impl Server {
         if !app_addr.ip().is_loopback() && config.api_token.is_none() {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
-        let kitchen = Arc::new(Kitchen::new(StatusTable::with_overrides(&config.status_names)));
+        let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
         let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
         // Opt-in: without partner keys nothing is sent to klikit.
         let partner = config.partner.clone().map(|c| crate::partner::Partner::new(crate::partner::Client::new(Some(c)), store.clone(), alerts.clone(), applier.clone()));

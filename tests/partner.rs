@@ -424,3 +424,24 @@ impl Settled for TestServer {
         eventually("the applier drains", DEADLINE, || async { (get(self, "/api/health").await["applier"]["pending"] == 0).then_some(()) }).await;
     }
 }
+
+#[tokio::test]
+async fn other_branches_orders_are_stored_but_never_shown_or_rung() {
+    let kds = TestServer::start_with(|c| c.branches = vec![9999]).await;
+    let mut alerts = kds.server.alerts().subscribe();
+    let answer = kds.send("other-1", EventType::OrderCreated, &serde_json::to_vec(&order_body(1)).unwrap()).await;
+    assert_eq!(answer.status, 200, "another branch's order is still acknowledged and stored");
+    let t = ticket_when(&kds, ORDER, "the order is stored", |_| true).await;
+    assert_eq!((t["other_branch"].as_bool(), t["open"].as_bool()), (Some(true), Some(false)), "{t}");
+    kds.settled_applier().await;
+    assert_eq!(get(&kds, "/api/tickets").await["tickets"], json!([]), "never on the board");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(alerts.try_recv().is_err(), "never rung");
+    kds.stop().await;
+
+    let kds = TestServer::start_with(|c| c.branches = vec![3307]).await;
+    kds.send("own-1", EventType::OrderCreated, &serde_json::to_vec(&order_body(1)).unwrap()).await;
+    let t = ticket_when(&kds, ORDER, "this branch's order is on the board", |t| t["open"] == true).await;
+    assert_eq!(t["other_branch"], false);
+    kds.stop().await;
+}

@@ -40,6 +40,9 @@ pub struct SettingsView {
     pub klikit_configured: bool,
     /// The partner API base in use, if any.
     pub klikit_api_url: Option<String>,
+    /// The klikit branch ids this kitchen serves (empty: all); a change
+    /// takes effect at the next start.
+    pub branches: Vec<i64>,
 }
 
 /// A change: every field optional. `webhook_secret` replaces the secret.
@@ -57,6 +60,7 @@ pub struct SettingsUpdate {
     klikit_partner_key: Option<String>,
     klikit_partner_secret: Option<String>,
     klikit_api_url: Option<String>,
+    branches: Option<Vec<i64>>,
 }
 
 /// Why a settings request failed. Only `Invalid` tells the client more than
@@ -92,6 +96,7 @@ fn view(file: &ConfigFile, secret_configured: bool, klikit: Option<crate::partne
     SettingsView {
         klikit_configured: klikit.is_some(),
         klikit_api_url: klikit.map(|c| c.base_url),
+        branches: file.branches.clone().unwrap_or_default(),
         secret_configured,
         warn_after_minutes: board.warn_after_minutes,
         late_after_minutes: board.late_after_minutes,
@@ -192,6 +197,9 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<Webhook
     }
     file.board = Some(board);
     file.status_names = status_names;
+    if let Some(branches) = update.branches {
+        file.branches = Some(branches);
+    }
     if let Some(mode) = update.tunnel {
         file.tunnel = Some(mode);
     }

@@ -35,6 +35,8 @@ pub struct ConfigFile {
     pub klikit_partner_key: Option<String>,
     pub klikit_partner_secret: Option<String>,
     pub klikit_api_url: Option<String>,
+    /// The klikit branch ids this kitchen serves (empty or absent: all).
+    pub branches: Option<Vec<i64>>,
     /// How the board looks and sounds (`[board]`); changed from its settings view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board: Option<BoardSettings>,

@@ -125,6 +125,8 @@ pub struct Config {
     pub partner: Option<crate::partner::PartnerConfig>,
     /// How often catch-up lists klikit's recent orders (with partner keys).
     pub catchup_every: Duration,
+    /// The klikit branch ids this kitchen serves; empty: all.
+    pub branches: Vec<i64>,
 }
 
 impl Config {
@@ -149,6 +151,7 @@ impl Config {
             body_timeout: Duration::from_secs(10),
             partner: None,
             catchup_every: crate::partner::catchup::DEFAULT_EVERY,
+            branches: Vec::new(),
         }
     }
 
@@ -225,6 +228,15 @@ impl Config {
             env("KLIKIT_PARTNER_SECRET").or(file.klikit_partner_secret),
             env("KLIKIT_API_URL").or(file.klikit_api_url),
         )?;
+        config.branches = match env("KDS_BRANCHES") {
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(|b| b.parse::<i64>().map_err(|_| ConfigError::Invalid { name: "KDS_BRANCHES", reason: format!("{b:?} is not a branch id") }))
+                .collect::<Result<_, _>>()?,
+            None => file.branches.clone().unwrap_or_default(),
+        };
         if let Some(v) = env("KDS_CATCHUP_MINUTES") {
             let minutes: u64 = v.trim().parse().ok().filter(|m| (1..=1440).contains(m)).ok_or_else(|| ConfigError::Invalid {
                 name: "KDS_CATCHUP_MINUTES",
@@ -381,6 +393,17 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join(CONFIG_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "the file holds the secret, so only its owner may read it (mode {mode:o})");
         }
+    }
+
+    #[test]
+    fn branches_come_from_the_file_or_a_comma_list() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load(dir.path(), &[], Overrides::default()).unwrap().branches.is_empty(), "no list: every branch");
+        std::fs::write(dir.path().join(CONFIG_FILE), "branches = [3307]\n").unwrap();
+        assert_eq!(load(dir.path(), &[], Overrides::default()).unwrap().branches, [3307]);
+        assert_eq!(load(dir.path(), &[("KDS_BRANCHES", "1, 2")], Overrides::default()).unwrap().branches, [1, 2], "the environment wins");
+        let e = load(dir.path(), &[("KDS_BRANCHES", "1,x")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("KDS_BRANCHES"), "{e}");
     }
 
     #[test]

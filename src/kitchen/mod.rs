@@ -157,11 +157,14 @@ pub struct Applied {
 pub struct Kitchen {
     pub statuses: StatusTable,
     pub recall_window: Duration,
+    /// The branch ids this kitchen serves (empty: all). Orders of other
+    /// branches are kept, marked `other_branch`, never shown or rung.
+    pub branches: Vec<i64>,
 }
 
 impl Default for Kitchen {
     fn default() -> Self {
-        Kitchen { statuses: StatusTable::default(), recall_window: DEFAULT_RECALL_WINDOW }
+        Kitchen { statuses: StatusTable::default(), recall_window: DEFAULT_RECALL_WINDOW, branches: Vec::new() }
     }
 }
 
@@ -186,6 +189,11 @@ impl Kitchen {
         Kitchen { statuses, ..Kitchen::default() }
     }
 
+    /// Whether this kitchen serves `branch` (an order without one is served).
+    pub fn serves(&self, branch: Option<i64>) -> bool {
+        self.branches.is_empty() || branch.is_none_or(|b| self.branches.contains(&b))
+    }
+
     /// Applies one order snapshot from klikit to the order's record (`None`
     /// when the kitchen has never seen the order: any event type then opens
     /// the ticket from the full record it carries).
@@ -197,7 +205,11 @@ impl Kitchen {
             let mut record = self.open_record(order, now);
             events.push(event("received", json!({"status": order.status, "lines": record.cart.len()})));
             self.apply_status(&mut record, order, now, &mut events, &mut notices);
-            if !record.ticket.cancelled {
+            record.ticket.other_branch = !self.serves(order.branch_id);
+            if record.ticket.other_branch {
+                events.push(event("other_branch", json!({"branch_id": order.branch_id})));
+                notices.clear();
+            } else if !record.ticket.cancelled {
                 notices.push(Notice::NewOrder);
             }
             record.ticket.refresh_derived();
@@ -224,6 +236,9 @@ impl Kitchen {
             record.ticket.updated_at = now;
         } else if events.is_empty() {
             events.push(event("unchanged", json!({"status": order.status})));
+        }
+        if record.ticket.other_branch {
+            notices.clear();
         }
         Applied { record, changed, events, notices }
     }
@@ -258,6 +273,7 @@ impl Kitchen {
             cancellation_acknowledged: false,
             klikit_updated_at: order.updated_at,
             klikit_sync: None,
+            other_branch: false,
         };
         ticket.refresh_derived();
         Record { ticket, baseline: cart.clone(), cart, status_rank: None, first_seen_at: now }
