@@ -37,6 +37,9 @@ pub enum Alert {
     ReceiverUp,
     TunnelDown { reason: String },
     TunnelUp { url: Option<String> },
+    /// klikit refused an action in a way a person must look at (credentials
+    /// rejected, an idempotency conflict).
+    KlikitProblem { reason: String },
 }
 
 /// The alert channel. Cheap to clone; every clone sends to all subscribers.
@@ -102,6 +105,9 @@ impl Alert {
             Alert::TunnelDown { reason } => {
                 Some(Notice { title: "Tunnel down: klikit cannot reach this kitchen".into(), body: plain(reason), urgent: true })
             }
+            Alert::KlikitProblem { reason } => {
+                Some(Notice { title: "klikit: actions are not reaching klikit".into(), body: plain(reason), urgent: true })
+            }
             Alert::ReceiverUp | Alert::TunnelUp { .. } => None,
         }
     }
@@ -138,7 +144,7 @@ impl Condition {
             Alert::ReceiverUp => self.receiver_down = None,
             Alert::TunnelDown { reason } => self.tunnel_down = Some(reason.clone()),
             Alert::TunnelUp { .. } => self.tunnel_down = None,
-            Alert::NewOrder(_) | Alert::Cancelled(_) => {}
+            Alert::NewOrder(_) | Alert::Cancelled(_) | Alert::KlikitProblem { .. } => {}
         }
         *self != before
     }

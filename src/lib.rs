@@ -19,11 +19,11 @@
 //! **Going outward**: what leaves the machine. Each is a consumer of the
 //! store's change feed ([`store::Store::subscribe_changes`], the same feed `api`'s live stream
 //! follows) with its own durable queue in the store, written in the same
-//! transaction as the change that causes it. Homes to come, not yet modules:
+//! transaction as the change that causes it.
 //!
 //! | module | owns | never does |
 //! |---|---|---|
-//! | `partner` (to come) | calls to klikit's partner API (status back to klikit) | decide a ticket's state |
+//! | [`partner`] | klikit's partner API: the client, the status outbox's sender, catch-up | decide kitchen rules |
 //! | `printing` (to come) | kitchen printers: tickets as printed slips | decide a ticket's state |
 //!
 //! **Supervision**: starting, watching and stopping the parts.
@@ -42,6 +42,7 @@
 //! |---|---|---|
 //! | [`client`] | the signed post: one delivery sent the way klikit does (`kds send`) | touch the store |
 //! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
+//! | [`fake_klikit`] | a fake partner API for tests and demos (`kds dev fake-klikit`) | run in a kitchen |
 //!
 //! The status report as terminal text (`kds status`) lives with the CLI
 //! (`src/bin/kds/`); the order faker and the load generator (`kds load`,
@@ -59,9 +60,11 @@ pub mod api;
 pub mod applier;
 pub mod client;
 pub mod config;
+pub mod fake_klikit;
 pub mod intake;
 pub mod kitchen;
 pub mod klikit;
+pub mod partner;
 pub mod selftest;
 pub mod server;
 pub mod shutdown;

@@ -124,8 +124,10 @@ impl Server {
         if !app_addr.ip().is_loopback() && config.api_token.is_none() {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
-        let kitchen = Arc::new(Kitchen::new(StatusTable::with_overrides(&config.status_names)));
+        let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
         let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
+        // Opt-in: without partner keys nothing is sent to klikit.
+        let partner = config.partner.clone().map(|c| crate::partner::Partner::new(crate::partner::Client::new(Some(c)), store.clone(), alerts.clone(), applier.clone()));
 
         let app_state = crate::api::AppState {
             store: store.clone(),
@@ -137,12 +139,18 @@ impl Server {
             intake_addr,
             shutdown: shutdown_rx.clone(),
             tunnel: tunnel.status(),
+            partner: partner.clone(),
         };
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
             applier_task,
         ];
+        if let Some(partner) = partner {
+            tracing::info!(base = %partner.client.config().map(|c| c.base_url).unwrap_or_default(), "klikit partner API configured: screen actions are sent to klikit");
+            tasks.push(partner.catchup.clone().spawn(config.catchup_every, tunnel.status(), shutdown_rx.clone()));
+            tasks.push(partner.spawn(shutdown_rx.clone()));
+        }
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
         Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks })
     }

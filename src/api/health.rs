@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use time::OffsetDateTime;
 
-use super::wire::{ApplierHealth, Health, HealthUnavailable, IntakeHealth, StoreDown, StoreHealth, StoreStatus, TunnelHealth};
+use super::wire::{ApplierHealth, Health, HealthUnavailable, IntakeHealth, KlikitHealth, StoreDown, StoreHealth, StoreStatus, TunnelHealth};
 use super::AppState;
 use crate::store::StoreError;
 
@@ -29,6 +29,8 @@ pub async fn snapshot(state: &AppState) -> Result<Health, StoreError> {
     let counts = state.store.inbox_counts().await?;
     let oldest_pending = state.store.oldest_pending_received_at().await?;
     let lag_ms = oldest_pending.map(|t| (OffsetDateTime::now_utc() - t).whole_milliseconds().max(0) as i64).unwrap_or(0);
+    // Before the tunnel's borrow below: a watch guard must not live across an await.
+    let klikit = klikit_health(state).await?;
     Ok(Health {
         intake: IntakeHealth {
             secret_configured: state.intake.secret_configured(),
@@ -43,5 +45,35 @@ pub async fn snapshot(state: &AppState) -> Result<Health, StoreError> {
         store: StoreHealth { status: StoreStatus::Ok, deliveries: counts.total, unprocessable: counts.unprocessable },
         applier: ApplierHealth { pending: counts.pending, lag_ms },
         tunnel: TunnelHealth::new(&state.tunnel.borrow(), state.config.tunnel),
+        klikit,
+    })
+}
+
+/// The `"klikit"` object behind the header chip: `state` is `off` (no
+/// partner keys), `rejected` (klikit refused our keys; the outbox is
+/// paused), `failing` (actions failed, since `failing_since`), `waiting` (N
+/// actions not yet confirmed) or `ok`.
+pub async fn klikit_health(state: &AppState) -> Result<KlikitHealth, StoreError> {
+    let Some(partner) = &state.partner else { return Ok(KlikitHealth::default()) };
+    let counts = state.store.outbox_counts().await?;
+    let health = partner.health();
+    let chip = if health.credentials_rejected_since.is_some() {
+        "rejected"
+    } else if counts.failed > 0 {
+        "failing"
+    } else if counts.waiting > 0 {
+        "waiting"
+    } else {
+        "ok"
+    };
+    Ok(KlikitHealth {
+        state: chip.into(),
+        waiting: counts.waiting,
+        failed: counts.failed,
+        sent: counts.sent,
+        failing_since: counts.failing_since.or(health.credentials_rejected_since.clone()),
+        reason: health.credentials_rejected_since.as_ref().map(|_| crate::partner::sender::CREDENTIALS_REJECTED.to_string()),
+        last_ok_at: health.last_ok_at,
+        last_catchup: Some(serde_json::to_value(partner.catchup.last()).unwrap_or_default()),
     })
 }

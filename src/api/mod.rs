@@ -13,6 +13,7 @@
 pub mod board;
 mod guard;
 mod health;
+mod klikit;
 mod live;
 mod selftest;
 mod settings;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub shutdown: crate::shutdown::Shutdown,
     /// The tunnel supervisor's status (`off` when there is none).
     pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
+    /// klikit's partner API; `None` without partner keys.
+    pub partner: Option<crate::partner::Partner>,
 }
 
 /// The app listener's routes.
@@ -63,6 +66,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets", get(tickets::open))
         .route("/api/tickets/{order_id}", get(tickets::one))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
+        .route("/api/klikit/check", post(klikit::check))
+        .route("/api/klikit/catchup", post(klikit::catchup))
+        .route("/api/klikit/outbox", get(klikit::outbox))
+        .route("/api/klikit/outbox/{id}/retry", post(klikit::retry))
         .route("/api/done", get(tickets::done))
         .route("/api/deliveries", get(tickets::deliveries))
         .route("/api/live", get(live::live))
@@ -141,6 +148,7 @@ mod tests {
             intake_addr: "127.0.0.1:8080".parse().unwrap(),
             shutdown: crate::shutdown::channel().1,
             tunnel: crate::tunnel::Tunnel::off().status(),
+            partner: None,
         };
         (dir, router(state))
     }

@@ -51,9 +51,16 @@ impl IntoResponse for SettingsError {
     }
 }
 
-fn view(file: &ConfigFile, secret_configured: bool) -> SettingsView {
+fn view_of(file: &ConfigFile, state: &AppState) -> SettingsView {
+    view(file, state.intake.secret_configured(), state.partner.as_ref().and_then(|p| p.client.config()))
+}
+
+fn view(file: &ConfigFile, secret_configured: bool, klikit: Option<crate::partner::PartnerConfig>) -> SettingsView {
     let board = file.board.unwrap_or_default();
     SettingsView {
+        klikit_configured: klikit.is_some(),
+        klikit_api_url: klikit.map(|c| c.base_url),
+        branches: file.branches.clone().unwrap_or_default(),
         secret_configured,
         warn_after_minutes: board.warn_after_minutes,
         late_after_minutes: board.late_after_minutes,
@@ -71,7 +78,7 @@ async fn read(state: &AppState) -> Result<ConfigFile, SettingsError> {
 
 pub async fn get_settings(State(state): State<AppState>) -> Result<Json<SettingsView>, SettingsError> {
     let file = read(&state).await?;
-    Ok(Json(view(&file, state.intake.secret_configured())))
+    Ok(Json(view_of(&file, &state)))
 }
 
 pub async fn put_settings(
@@ -81,6 +88,8 @@ pub async fn put_settings(
     let Json(update) = update.map_err(|e| SettingsError::Invalid(format!("unreadable settings: {}", e.body_text())))?;
     let _one_at_a_time = SAVING.lock().await;
     let mut file = read(&state).await?;
+    let current = state.partner.as_ref().and_then(|p| p.client.config());
+    let klikit = klikit_keys(&mut file, &update, current)?;
     let secret = apply(&mut file, update)?;
     let dir = state.config.data_dir.clone();
     let saved = file.clone();
@@ -93,7 +102,34 @@ pub async fn put_settings(
         state.intake.set_secrets(secrets);
         tracing::info!("webhook secret changed from the settings view");
     }
-    Ok(Json(view(&file, state.intake.secret_configured())))
+    match (klikit, &state.partner) {
+        (Some(keys), Some(partner)) => {
+            partner.set_config(keys);
+            tracing::info!("klikit partner keys changed from the settings view; the outbox resumes");
+        }
+        (Some(_), None) => tracing::info!("klikit partner keys saved; they take effect at the next start"),
+        (None, _) => {}
+    }
+    Ok(Json(view_of(&file, &state)))
+}
+
+/// Applies a change of klikit partner keys to `file`, validated. Returns the
+/// new configuration when the keys or base changed.
+fn klikit_keys(file: &mut ConfigFile, update: &SettingsUpdate, current: Option<crate::partner::PartnerConfig>) -> Result<Option<Option<crate::partner::PartnerConfig>>, SettingsError> {
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let (key, secret, base) = (given(&update.klikit_partner_key), given(&update.klikit_partner_secret), given(&update.klikit_api_url));
+    if key.is_none() && secret.is_none() && base.is_none() {
+        return Ok(None);
+    }
+    // Whatever is not given stays as it is: the file's, else the running one's.
+    let key = key.or(file.klikit_partner_key.clone()).or(current.as_ref().map(|c| c.partner_key.clone()));
+    let secret = secret.or(file.klikit_partner_secret.clone()).or(current.as_ref().map(|c| c.secret_key().to_string()));
+    let base = base.or(file.klikit_api_url.clone()).or(current.as_ref().map(|c| c.base_url.clone()));
+    let config = config::partner(key.clone(), secret.clone(), base.clone()).map_err(|e| SettingsError::Invalid(e.to_string()))?;
+    file.klikit_partner_key = key;
+    file.klikit_partner_secret = secret;
+    file.klikit_api_url = base;
+    Ok(Some(config))
 }
 
 /// Validates `update` and applies it to `file`. Returns the new webhook
@@ -125,6 +161,9 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<Webhook
     }
     file.board = Some(board);
     file.status_names = status_names;
+    if let Some(branches) = update.branches {
+        file.branches = Some(branches);
+    }
     if let Some(mode) = update.tunnel {
         file.tunnel = Some(mode);
     }
@@ -192,9 +231,18 @@ mod tests {
 
     #[test]
     fn the_view_never_holds_the_secret() {
-        let file = ConfigFile { webhook_secret: Some("whsec-never-shown".into()), ..Default::default() };
-        let shown = serde_json::to_string(&view(&file, true)).unwrap();
-        assert!(!shown.contains("whsec-never-shown"), "{shown}");
+        let file = ConfigFile {
+            webhook_secret: Some("whsec-never-shown".into()),
+            klikit_partner_key: Some("pk-never-shown".into()),
+            klikit_partner_secret: Some("sk-never-shown".into()),
+            ..Default::default()
+        };
+        let keys = crate::partner::PartnerConfig::new(crate::partner::client::DEV_BASE, "pk-never-shown", "sk-never-shown");
+        let shown = serde_json::to_string(&view(&file, true, keys)).unwrap();
+        for secret in ["whsec-never-shown", "pk-never-shown", "sk-never-shown"] {
+            assert!(!shown.contains(secret), "{secret} must never be in an answer: {shown}");
+        }
+        assert!(shown.contains("\"klikit_configured\":true"));
         assert!(shown.contains("\"secret_configured\":true"));
     }
 }

@@ -9,11 +9,14 @@ use time::OffsetDateTime;
 
 use super::wire::{ActionRequest, Delivery, DeliveryList, DoneList, Outcome, Ticket, TicketList};
 use super::{ApiError, AppState};
-use crate::kitchen::{Action, Column};
+use crate::kitchen::{Action, Column, REASON_CODES};
+use crate::partner::staging;
 use crate::klikit::Envelope;
 use crate::store::DeliveryState;
 
 const DEFAULT_LIMIT: usize = 50;
+/// Shown on a delivery that catch-up fetched.
+const CATCH_UP_NOTE: &str = "arrived by catch-up: klikit's webhook did not reach us. Check that klikit has this kitchen's URL for this brand, branch and event, and run the self-test (Going live)";
 const MAX_LIMIT: usize = 500;
 
 /// `GET /api/tickets`: the board.
@@ -34,30 +37,66 @@ pub async fn done(State(state): State<AppState>, Query(q): Query<HashMap<String,
     Ok(Json(DoneList { tickets: tickets.into_iter().map(Ticket::from).collect() }))
 }
 
-/// `POST /api/tickets/{order_id}/{bump|recall|acknowledge}`, with an
-/// optional body `{"from": "<column the screen saw>"}`.
+/// `POST /api/tickets/{order_id}/{bump|recall|acknowledge|reject|cancel}`,
+/// with an optional body `{"from": "<column the screen saw>"}`. Reject and
+/// cancel (klikit partner keys needed) also take `"reason_code"` and
+/// `"confirm": true`. With partner keys, an action klikit must learn about
+/// writes its outbox row in the same transaction; the answer never waits
+/// for klikit.
 pub async fn act(State(state): State<AppState>, Path((order_id, action)): Path<(String, String)>, body: Bytes) -> Result<Json<Ticket>, ApiError> {
     let action = match action.as_str() {
-        "bump" => Action::Bump,
-        "recall" => Action::Recall,
-        "acknowledge" => Action::Acknowledge,
+        "bump" => Some(Action::Bump),
+        "recall" => Some(Action::Recall),
+        "acknowledge" => Some(Action::Acknowledge),
+        "reject" | "cancel" => None,
         _ => return Err(ApiError::NotFound("not found")),
     };
-    let from = if body.iter().all(u8::is_ascii_whitespace) {
-        None
+    let parsed = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionRequest::default()
     } else {
-        let parsed: ActionRequest = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?;
-        match parsed.from {
-            None => None,
-            Some(c) => Some(Column::parse(&c).ok_or_else(|| ApiError::BadRequest(format!("unknown column {c:?}")))?),
-        }
+        serde_json::from_slice::<ActionRequest>(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?
+    };
+    let from = match parsed.from {
+        None => None,
+        Some(c) => Some(Column::parse(&c).ok_or_else(|| ApiError::BadRequest(format!("unknown column {c:?}")))?),
     };
     let kitchen = state.kitchen.clone();
     let now = OffsetDateTime::now_utc();
-    match state.store.update_ticket(&order_id, move |r| kitchen.act(r, action, from, now)).await? {
+    let result = match (action, &state.partner) {
+        (Some(action), None) => state.store.update_ticket(&order_id, move |r| kitchen.act(r, action, from, now)).await?,
+        (Some(action), Some(_)) => {
+            state.store.update_ticket_with_outbox(&order_id, now, move |r, out| staging::act(&kitchen, r, action, from, now, out)).await?
+        }
+        (None, None) => return Err(ApiError::BadRequest("reject and cancel are sent to klikit: set the klikit partner keys first".into())),
+        (None, Some(_)) => {
+            if parsed.confirm != Some(true) {
+                return Err(ApiError::BadRequest("reject and cancel need a confirmation: send \"confirm\": true".into()));
+            }
+            let reason = parsed.reason_code.ok_or_else(|| ApiError::BadRequest(format!("a reason_code is required: one of {}", REASON_CODES.join(", "))))?;
+            state.store.update_ticket_with_outbox(&order_id, now, move |r, out| staging::withdraw(&kitchen, r, &reason, from, now, out)).await?
+        }
+    };
+    match result {
         None => Err(ApiError::NotFound("no such ticket")),
-        Some(Ok(ticket)) => Ok(Json(Ticket::from(ticket))),
+        Some(Ok(ticket)) => {
+            if let Some(partner) = &state.partner {
+                partner.wake();
+            }
+            Ok(Json(Ticket::from(ticket)))
+        }
         Some(Err(refusal)) => Err(ApiError::Conflict { reason: refusal.reason, ticket: Box::new(refusal.ticket) }),
+    }
+}
+
+/// Where a stored delivery came from: klikit's webhook, catch-up, or a
+/// reconcile after an invalid transition.
+fn delivery_source(event_id: &str) -> &'static str {
+    if event_id.starts_with(crate::partner::catchup::EVENT_PREFIX) {
+        "catch-up"
+    } else if event_id.starts_with("reconcile:") {
+        "reconcile"
+    } else {
+        "webhook"
     }
 }
 
@@ -70,6 +109,8 @@ pub async fn deliveries(State(state): State<AppState>, Query(q): Query<HashMap<S
         .into_iter()
         .map(|d| Delivery {
             order_ids: Envelope::parse(&d.body).map(|e| e.order_ids).unwrap_or_default(),
+            source: delivery_source(&d.event_id).into(),
+            note: d.event_id.starts_with(crate::partner::catchup::EVENT_PREFIX).then(|| CATCH_UP_NOTE.to_string()),
             event_id: Some(d.event_id),
             event_type: Some(d.event_type),
             received_at: d.received_at,
@@ -90,6 +131,8 @@ pub async fn deliveries(State(state): State<AppState>, Query(q): Query<HashMap<S
         reason: Some(r.detail),
         order_ids: vec![],
         duplicates: 0,
+        source: "webhook".into(),
+        note: None,
     }));
     rows.sort_by(|a, b| b.received_at.cmp(&a.received_at));
     rows.truncate(limit);

@@ -30,6 +30,13 @@ pub struct ConfigFile {
     /// `[status_names] 5 = "READY"`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub status_names: std::collections::BTreeMap<String, String>,
+    /// klikit partner API keys (HTTP Basic) and base (`dev`, `prod` or a URL
+    /// ending in `/v1/partner`). Write-only in Settings; never logged.
+    pub klikit_partner_key: Option<String>,
+    pub klikit_partner_secret: Option<String>,
+    pub klikit_api_url: Option<String>,
+    /// The klikit branch ids this kitchen serves (empty or absent: all).
+    pub branches: Option<Vec<i64>>,
     /// How the board looks and sounds (`[board]`); changed from its settings view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board: Option<BoardSettings>,

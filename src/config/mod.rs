@@ -122,6 +122,12 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Time allowed to receive a request's body.
     pub body_timeout: Duration,
+    /// klikit's partner API; `None` (no keys): nothing is sent to klikit.
+    pub partner: Option<crate::partner::PartnerConfig>,
+    /// How often catch-up lists klikit's recent orders (with partner keys).
+    pub catchup_every: Duration,
+    /// The klikit branch ids this kitchen serves; empty: all.
+    pub branches: Vec<i64>,
 }
 
 impl Config {
@@ -144,6 +150,9 @@ impl Config {
             store: Default::default(),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            partner: None,
+            catchup_every: crate::partner::catchup::DEFAULT_EVERY,
+            branches: Vec::new(),
         }
     }
 
@@ -215,6 +224,27 @@ impl Config {
         if let Some(v) = env("KDS_GROUP_COMMIT") {
             config.store.group_commit = !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "off" | "no");
         }
+        config.partner = partner(
+            env("KLIKIT_PARTNER_KEY").or(file.klikit_partner_key),
+            env("KLIKIT_PARTNER_SECRET").or(file.klikit_partner_secret),
+            env("KLIKIT_API_URL").or(file.klikit_api_url),
+        )?;
+        config.branches = match env("KDS_BRANCHES") {
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(|b| b.parse::<i64>().map_err(|_| ConfigError::Invalid { name: "KDS_BRANCHES", reason: format!("{b:?} is not a branch id") }))
+                .collect::<Result<_, _>>()?,
+            None => file.branches.clone().unwrap_or_default(),
+        };
+        if let Some(v) = env("KDS_CATCHUP_MINUTES") {
+            let minutes: u64 = v.trim().parse().ok().filter(|m| (1..=1440).contains(m)).ok_or_else(|| ConfigError::Invalid {
+                name: "KDS_CATCHUP_MINUTES",
+                reason: format!("{v:?} (expected minutes from 1 to 1440)"),
+            })?;
+            config.catchup_every = Duration::from_secs(minutes * 60);
+        }
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }
@@ -252,6 +282,17 @@ fn flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
         "1" | "true" | "on" | "yes" => Ok(true),
         "0" | "false" | "off" | "no" => Ok(false),
         _ => Err(ConfigError::Invalid { name, reason: format!("{value:?} (expected true or false)") }),
+    }
+}
+
+/// The partner API configuration: both keys or neither; the base defaults
+/// to production.
+pub fn partner(key: Option<String>, secret: Option<String>, base: Option<String>) -> Result<Option<crate::partner::PartnerConfig>, ConfigError> {
+    let base = crate::partner::client::resolve_base(base.as_deref().unwrap_or("prod")).map_err(|reason| ConfigError::Invalid { name: "KLIKIT_API_URL", reason })?;
+    match (key.filter(|k| !k.trim().is_empty()), secret.filter(|s| !s.trim().is_empty())) {
+        (None, None) => Ok(None),
+        (Some(k), Some(s)) => Ok(crate::partner::PartnerConfig::new(base, &k, &s)),
+        _ => Err(ConfigError::Invalid { name: "klikit partner keys", reason: "set both KLIKIT_PARTNER_KEY and KLIKIT_PARTNER_SECRET, or neither".into() }),
     }
 }
 
@@ -355,18 +396,49 @@ mod tests {
         }
     }
 
+    #[test]
+    fn branches_come_from_the_file_or_a_comma_list() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load(dir.path(), &[], Overrides::default()).unwrap().branches.is_empty(), "no list: every branch");
+        std::fs::write(dir.path().join(CONFIG_FILE), "branches = [3307]\n").unwrap();
+        assert_eq!(load(dir.path(), &[], Overrides::default()).unwrap().branches, [3307]);
+        assert_eq!(load(dir.path(), &[("KDS_BRANCHES", "1, 2")], Overrides::default()).unwrap().branches, [1, 2], "the environment wins");
+        let e = load(dir.path(), &[("KDS_BRANCHES", "1,x")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("KDS_BRANCHES"), "{e}");
+    }
+
+    #[test]
+    fn partner_keys_come_in_pairs_and_the_base_resolves() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load(dir.path(), &[], Overrides::default()).unwrap().partner.is_none(), "no keys: nothing goes to klikit");
+        let c = load(dir.path(), &[("KLIKIT_PARTNER_KEY", "pk"), ("KLIKIT_PARTNER_SECRET", "sk"), ("KLIKIT_API_URL", "dev")], Overrides::default()).unwrap();
+        assert_eq!(c.partner.unwrap().base_url, crate::partner::client::DEV_BASE);
+        let e = load(dir.path(), &[("KLIKIT_PARTNER_KEY", "pk")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("KLIKIT_PARTNER_SECRET"), "one key alone is a mistake worth naming: {e}");
+        let e = load(dir.path(), &[("KLIKIT_API_URL", "http://x/api")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("KLIKIT_API_URL"), "{e}");
+    }
+
 
     #[test]
     fn secrets_do_not_appear_in_debug_output() {
         let dir = tempfile::tempdir().unwrap();
         let c = load(
             dir.path(),
-            &[("KLIKIT_WEBHOOK_SECRET", "whsec-AAA"), ("KDS_TUNNEL_TOKEN", "tok-BBB"), ("KDS_API_TOKEN", "api-CCC"), ("KDS_TUNNEL", "named")],
+            &[
+                ("KLIKIT_WEBHOOK_SECRET", "whsec-AAA"),
+                ("KDS_TUNNEL_TOKEN", "tok-BBB"),
+                ("KDS_API_TOKEN", "api-CCC"),
+                ("KDS_TUNNEL", "named"),
+                ("KLIKIT_PARTNER_KEY", "pk-DDD"),
+                ("KLIKIT_PARTNER_SECRET", "sk-EEE"),
+            ],
             Overrides::default(),
         )
         .unwrap();
         let printed = format!("{c:?}");
-        for s in ["whsec-AAA", "tok-BBB", "api-CCC"] {
+        assert!(c.partner.is_some(), "both partner keys configure the partner API");
+        for s in ["whsec-AAA", "tok-BBB", "api-CCC", "pk-DDD", "sk-EEE"] {
             assert!(!printed.contains(s), "{s} leaked into Debug output");
         }
     }

@@ -25,6 +25,7 @@
 //! What it never does: I/O. Time is passed in; storing and publishing are the
 //! applier's and the store's business.
 
+pub mod sync;
 pub mod ticket;
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::klikit::order::{Line, Order};
 use crate::klikit::{channel_name, OrderStatus, StatusTable};
+pub use sync::{KlikitAction, KlikitSync, SyncState, REASON_CODES};
 pub use ticket::{diff, Column, Driver, LineChange, Ticket, TicketLine};
 
 /// How long a done ticket can be recalled, by default.
@@ -104,6 +106,16 @@ pub enum EventKind {
     SelfTestDone,
     /// A scheduled order came due.
     ScheduledDue,
+    /// The order belongs to a branch this kitchen does not serve.
+    OtherBranch,
+    /// A screen rejected the order (with a reason, sent to klikit).
+    Rejected,
+    /// A screen cancelled the order (with a reason, sent to klikit).
+    Cancelled,
+    /// A screen put a failed klikit action back in the outbox.
+    KlikitRetry,
+    /// The outbox's sender recorded what klikit answered.
+    KlikitSync,
 }
 
 impl EventKind {
@@ -124,6 +136,11 @@ impl EventKind {
             EventKind::Acknowledge => "acknowledge",
             EventKind::SelfTestDone => "self_test_done",
             EventKind::ScheduledDue => "scheduled_due",
+            EventKind::OtherBranch => "other_branch",
+            EventKind::Rejected => "rejected",
+            EventKind::Cancelled => "cancelled",
+            EventKind::KlikitRetry => "klikit_retry",
+            EventKind::KlikitSync => "klikit_sync",
         }
     }
 }
@@ -221,11 +238,14 @@ pub struct Applied {
 pub struct Kitchen {
     pub statuses: StatusTable,
     pub recall_window: Duration,
+    /// The branch ids this kitchen serves (empty: all). Orders of other
+    /// branches are kept, marked `other_branch`, never shown or rung.
+    pub branches: Vec<i64>,
 }
 
 impl Default for Kitchen {
     fn default() -> Self {
-        Kitchen { statuses: StatusTable::default(), recall_window: DEFAULT_RECALL_WINDOW }
+        Kitchen { statuses: StatusTable::default(), recall_window: DEFAULT_RECALL_WINDOW, branches: Vec::new() }
     }
 }
 
@@ -250,6 +270,11 @@ impl Kitchen {
         Kitchen { statuses, ..Kitchen::default() }
     }
 
+    /// Whether this kitchen serves `branch` (an order without one is served).
+    pub fn serves(&self, branch: Option<i64>) -> bool {
+        self.branches.is_empty() || branch.is_none_or(|b| self.branches.contains(&b))
+    }
+
     /// Applies one order snapshot from klikit to the order's record (`None`
     /// when the kitchen has never seen the order: any event type then opens
     /// the ticket from the full record it carries).
@@ -261,7 +286,11 @@ impl Kitchen {
             let mut record = self.open_record(order, now);
             events.push(event(EventKind::Received, json!({"status": order.status, "lines": record.cart.len()})));
             self.apply_status(&mut record, order, now, &mut events, &mut notices);
-            if !record.ticket.cancelled {
+            record.ticket.other_branch = !self.serves(order.branch_id);
+            if record.ticket.other_branch {
+                events.push(event(EventKind::OtherBranch, json!({"branch_id": order.branch_id})));
+                notices.clear();
+            } else if !record.ticket.cancelled {
                 notices.push(Notice::NewOrder);
             }
             record.ticket.refresh_derived();
@@ -288,6 +317,9 @@ impl Kitchen {
             record.ticket.updated_at = now;
         } else if events.is_empty() {
             events.push(event(EventKind::Unchanged, json!({"status": order.status})));
+        }
+        if record.ticket.other_branch {
+            notices.clear();
         }
         Applied { record, changed, events, notices }
     }
@@ -321,6 +353,8 @@ impl Kitchen {
             open: true,
             cancellation_acknowledged: false,
             klikit_updated_at: order.updated_at,
+            klikit_sync: None,
+            other_branch: false,
         };
         ticket.refresh_derived();
         Record { ticket, baseline: cart.clone(), cart, status_rank: None, first_seen_at: now }

@@ -147,6 +147,14 @@ pub struct Ticket {
     /// klikit's `updated_at` of the newest snapshot applied.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub klikit_updated_at: Option<OffsetDateTime>,
+    /// Where the last action sent to klikit for this order stands; `None`
+    /// when nothing went to klikit (no partner keys, or no action yet).
+    #[serde(default)]
+    pub klikit_sync: Option<super::sync::KlikitSync>,
+    /// An order of a branch this kitchen does not serve: stored, never
+    /// shown or rung.
+    #[serde(default)]
+    pub other_branch: bool,
 }
 
 impl Ticket {
@@ -154,7 +162,8 @@ impl Ticket {
     pub(super) fn refresh_derived(&mut self) {
         self.changed = self.lines.iter().any(|l| l.change.is_some());
         self.item_count = self.lines.iter().filter(|l| l.change != Some(LineChange::Removed)).map(|l| l.quantity).sum();
-        self.open = match self.column {
+        self.open = !self.other_branch
+            && match self.column {
             Column::Done => false,
             Column::Cancelled => !self.cancellation_acknowledged,
             _ => true,

@@ -23,9 +23,11 @@
 //! `kitchen` decided; it does not decide.
 
 mod capacity;
+mod catchup;
 mod checkpoint;
 mod inbox;
 mod open;
+mod outbox;
 mod reads;
 mod tickets;
 mod writer;
@@ -38,6 +40,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
+pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 use writer::{run_cached, AfterCommit, Durability, Job};
 

@@ -17,7 +17,11 @@ use super::{checkpoint, tickets, Inner, Store, StoreError, StoreOptions, BUSY_TI
 
 /// The migrations, in order. Append only: never edit or reorder one that has
 /// shipped.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_inbox.sql"), include_str!("migrations/0002_tickets.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_inbox.sql"),
+    include_str!("migrations/0002_tickets.sql"),
+    include_str!("migrations/0003_outbox.sql"),
+];
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, applies pending

@@ -91,6 +91,12 @@ impl<'c> TicketTx<'c> {
         TicketTx { conn, delivery_seq: None, changes: Vec::new() }
     }
 
+    /// The job's connection, for the store's other tables in the same
+    /// transaction (the outbox).
+    pub(super) fn conn(&self) -> &'c Connection {
+        self.conn
+    }
+
     /// The kitchen's record of an order, if it has one.
     pub fn record(&self, order_id: &str) -> Result<Option<Record>, StoreError> {
         let text: Option<String> =
@@ -156,7 +162,7 @@ impl Store {
     }
 
     /// Runs a ticket job and broadcasts its changes after the commit.
-    async fn change_tickets<R, F>(&self, durability: Durability, f: F) -> Result<R, StoreError>
+    pub(super) async fn change_tickets<R, F>(&self, durability: Durability, f: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&mut TicketTx<'_>) -> Result<R, StoreError> + Send + 'static,

@@ -80,6 +80,13 @@ pub struct Ticket {
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(test, ts(type = "string | null"))]
     pub klikit_updated_at: Option<OffsetDateTime>,
+    /// The last action for klikit and where it stands (partner keys only).
+    #[cfg_attr(test, ts(optional))]
+    #[cfg_attr(test, ts(type = "{ outbox_id: number, action: \"accepted\" | \"ready\" | \"picked_up\" | \"rejected\" | \"cancelled\", state: \"waiting\" | \"sent\" | \"failed\" | \"superseded\" | \"cancelled\", reason: string | null, note: string | null } | null"))]
+    pub klikit_sync: Option<crate::kitchen::KlikitSync>,
+    /// An order of a branch this kitchen does not serve.
+    #[cfg_attr(test, ts(optional, as = "Option<bool>"))]
+    pub other_branch: bool,
 }
 
 impl From<&crate::kitchen::Ticket> for Ticket {
@@ -111,6 +118,8 @@ impl From<&crate::kitchen::Ticket> for Ticket {
             open: t.open,
             cancellation_acknowledged: t.cancellation_acknowledged,
             klikit_updated_at: t.klikit_updated_at,
+            klikit_sync: t.klikit_sync.clone(),
+            other_branch: t.other_branch,
         }
     }
 }
@@ -168,6 +177,12 @@ pub struct Delivery {
     pub reason: Option<String>,
     pub order_ids: Vec<String>,
     pub duplicates: i64,
+    /// `webhook`, `catch-up` (klikit's webhook never came) or `reconcile`.
+    #[cfg_attr(test, ts(optional, as = "Option<String>"))]
+    pub source: String,
+    /// For a catch-up delivery: what it means and what to check.
+    #[cfg_attr(test, ts(optional))]
+    pub note: Option<String>,
 }
 
 /// `GET /api/deliveries`, newest first.
@@ -180,12 +195,41 @@ pub struct DeliveryList {
 /// `GET /api/health` (and the live stream's `health` event): can the
 /// receiver take deliveries, and is the kitchen keeping up?
 #[cfg_attr(test, derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
     pub intake: IntakeHealth,
     pub store: StoreHealth,
     pub applier: ApplierHealth,
     pub tunnel: TunnelHealth,
+    /// Absent from an older kds's health: read as `off`.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional, as = "Option<KlikitHealth>"))]
+    pub klikit: KlikitHealth,
+}
+
+/// The klikit chip: `state` is `off` (no partner keys), `ok`, `waiting`
+/// (actions not yet confirmed), `failing` (an action failed, since
+/// `failing_since`) or `rejected` (klikit refused our keys; paused).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KlikitHealth {
+    pub state: String,
+    pub waiting: i64,
+    pub failed: i64,
+    pub sent: i64,
+    pub failing_since: Option<String>,
+    pub reason: Option<String>,
+    pub last_ok_at: Option<String>,
+    /// The last catch-up: `{at, from, listed, fetched, error}`.
+    #[cfg_attr(test, ts(type = "{ at: string | null, from: string | null, listed: number, fetched: number, error: string | null } | null"))]
+    pub last_catchup: Option<serde_json::Value>,
+}
+
+impl Default for KlikitHealth {
+    /// No partner keys: the chip says off.
+    fn default() -> KlikitHealth {
+        KlikitHealth { state: "off".into(), waiting: 0, failed: 0, sent: 0, failing_since: None, reason: None, last_ok_at: None, last_catchup: None }
+    }
 }
 
 /// The receiver: its secret, its address and its counters since start.
@@ -275,6 +319,16 @@ pub struct Settings {
     pub tunnel: TunnelMode,
     /// klikit status code → name overrides, names already normalised.
     pub status_names: BTreeMap<String, String>,
+    /// klikit partner keys are in use (they are never shown).
+    #[cfg_attr(test, ts(optional, as = "Option<bool>"))]
+    pub klikit_configured: bool,
+    /// The partner API base in use, if any.
+    #[cfg_attr(test, ts(optional))]
+    pub klikit_api_url: Option<String>,
+    /// The klikit branch ids this kitchen serves (empty: all); a change
+    /// takes effect at the next start.
+    #[cfg_attr(test, ts(optional, as = "Option<Vec<i64>>"))]
+    pub branches: Vec<i64>,
 }
 
 impl Default for Settings {
@@ -290,6 +344,9 @@ impl Default for Settings {
             chime_repeat: board.chime_repeat,
             tunnel: TunnelMode::default(),
             status_names: BTreeMap::new(),
+            klikit_configured: false,
+            klikit_api_url: None,
+            branches: Vec::new(),
         }
     }
 }
@@ -308,6 +365,11 @@ pub struct SettingsUpdate {
     pub chime_repeat: Option<bool>,
     pub tunnel: Option<TunnelMode>,
     pub status_names: Option<BTreeMap<String, String>>,
+    /// Write-only: klikit partner keys, and the base (`dev`, `prod` or a URL).
+    pub klikit_partner_key: Option<String>,
+    pub klikit_partner_secret: Option<String>,
+    pub klikit_api_url: Option<String>,
+    pub branches: Option<Vec<i64>>,
 }
 
 /// `POST /api/tickets/{order_id}/{action}`'s optional body: the column the
@@ -318,6 +380,12 @@ pub struct ActionRequest {
     /// A column's JSON name; the handler names an unknown one in its 400.
     #[cfg_attr(test, ts(optional, as = "Option<Column>"))]
     pub from: Option<String>,
+    /// Reject and cancel only: a code from the kitchen's reason list.
+    #[cfg_attr(test, ts(optional))]
+    pub reason_code: Option<String>,
+    /// Reject and cancel only: must be `true` (the confirmation step).
+    #[cfg_attr(test, ts(optional))]
+    pub confirm: Option<bool>,
 }
 
 /// The names of the live stream's events (`GET /api/live`).

@@ -5,6 +5,8 @@
 //! - `kds load`: generate signed orders and measure the receiver.
 //! - `kds selftest`: post one signed test order and follow it hop by hop to the board.
 //! - `kds status`: print the running kds's health for someone on a terminal.
+//! - `kds klikit check`: call klikit's partner API with the configured keys.
+//! - `kds dev fake-klikit`: run a fake klikit partner API, for demos.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,7 +36,47 @@ struct Common {
 }
 
 #[derive(Subcommand)]
+enum KlikitCommand {
+    /// GET /brands and /branches with the configured partner keys; list them, or say what is wrong.
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Run a fake klikit partner API (for demos): base http://LISTEN/v1/partner.
+    FakeKlikit {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: String,
+        #[arg(long, default_value = "fake-partner-key")]
+        partner_key: String,
+        #[arg(long, default_value = "fake-secret-key")]
+        secret_key: String,
+        /// After each accepted PATCH, post the signed status.updated webhook here (signed with the configured webhook secret).
+        #[arg(long, value_name = "URL")]
+        echo_to: Option<String>,
+        /// Webhook bodies whose orders the fake knows (e.g. tests/fixtures/*.json).
+        #[arg(long, value_name = "FILE")]
+        seed: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
+    /// klikit partner API tools.
+    Klikit {
+        #[command(subcommand)]
+        command: KlikitCommand,
+    },
+    /// Development tools.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
     /// Run the webhook receiver, the kitchen engine and the board until SIGINT or SIGTERM.
     Serve {
         #[command(flatten)]
@@ -146,6 +188,39 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Klikit { command: KlikitCommand::Check { common } } => {
+            let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
+            let keys = config.partner.clone().context("no klikit partner keys: set KLIKIT_PARTNER_KEY and KLIKIT_PARTNER_SECRET (or Settings)")?;
+            println!("calling {}", keys.base_url);
+            let answer = kds::partner::client::check(&kds::partner::Client::new(Some(keys))).await;
+            if answer["ok"] == true {
+                for b in answer["brands"].as_array().into_iter().flatten() {
+                    println!("brand  {} {}", b["id"], b["title"].as_str().unwrap_or(""));
+                }
+                for b in answer["branches"].as_array().into_iter().flatten() {
+                    println!("branch {} {}", b["id"], b["title"].as_str().unwrap_or(""));
+                }
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("klikit check failed: {}", answer["error"].as_str().unwrap_or("unknown error"));
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Dev { command: DevCommand::FakeKlikit { common, listen, partner_key, secret_key, echo_to, seed } } => {
+            let listen: std::net::SocketAddr = listen.parse().with_context(|| format!("{listen:?} is not an address"))?;
+            let fake = kds::fake_klikit::FakeKlikit::start(listen, &partner_key, &secret_key).await?;
+            for file in &seed {
+                fake.seed_file(file).with_context(|| format!("cannot seed from {}", file.display()))?;
+            }
+            if let Some(url) = echo_to {
+                let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
+                let secret = config.webhook_secret.clone().context("echo needs the webhook secret: set KLIKIT_WEBHOOK_SECRET")?;
+                fake.set_echo(Some(kds::fake_klikit::Echo { intake_url: url, secret }));
+            }
+            println!("fake klikit: {}", fake.base_url());
+            shutdown_signal().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { common, webhook_listen, listen, tunnel } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, webhook_listen, listen, tunnel })?;
             let server = kds::server::Server::start(config).await?;

@@ -22,4 +22,4 @@ export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ["received","applie
 export const LIVE_EVENTS: readonly LiveEventName[] = ["snapshot","ticket","health","ping"];
 
 /** The settings before the server answers (config.toml's [board] defaults). */
-export const DEFAULT_SETTINGS: Readonly<Settings> = {"secret_configured":false,"warn_after_minutes":5,"late_after_minutes":10,"chime":true,"chime_repeat":false,"tunnel":"off","status_names":{}};
+export const DEFAULT_SETTINGS: Readonly<Settings> = {"secret_configured":false,"warn_after_minutes":5,"late_after_minutes":10,"chime":true,"chime_repeat":false,"tunnel":"off","status_names":{},"klikit_configured":false,"klikit_api_url":null,"branches":[]};

@@ -76,7 +76,15 @@ cancellation_acknowledged: boolean,
 /**
  * klikit's `updated_at` of the newest snapshot applied.
  */
-klikit_updated_at: string | null, };
+klikit_updated_at: string | null, 
+/**
+ * The last action for klikit and where it stands (partner keys only).
+ */
+klikit_sync?: { outbox_id: number, action: "accepted" | "ready" | "picked_up" | "rejected" | "cancelled", state: "waiting" | "sent" | "failed" | "superseded" | "cancelled", reason: string | null, note: string | null } | null, 
+/**
+ * An order of a branch this kitchen does not serve.
+ */
+other_branch?: boolean, };
 
 /**
  * `GET /api/tickets`, and the live stream's `snapshot` event: the open
@@ -107,7 +115,15 @@ export type ActionRequest = {
 /**
  * A column's JSON name; the handler names an unknown one in its 400.
  */
-from?: Column, };
+from?: Column, 
+/**
+ * Reject and cancel only: a code from the kitchen's reason list.
+ */
+reason_code?: string, 
+/**
+ * Reject and cancel only: must be `true` (the confirmation step).
+ */
+confirm?: boolean, };
 
 /**
  * The body of every refused API call; a 409 carries the current ticket.
@@ -123,7 +139,15 @@ export type DeliveryOutcome = "received" | "applied" | "duplicate" | "unprocessa
 /**
  * One row of `GET /api/deliveries`: a stored delivery, or a refused attempt.
  */
-export type Delivery = { event_id: string | null, event_type: string | null, received_at: string, outcome: DeliveryOutcome, reason: string | null, order_ids: Array<string>, duplicates: number, };
+export type Delivery = { event_id: string | null, event_type: string | null, received_at: string, outcome: DeliveryOutcome, reason: string | null, order_ids: Array<string>, duplicates: number, 
+/**
+ * `webhook`, `catch-up` (klikit's webhook never came) or `reconcile`.
+ */
+source?: string, 
+/**
+ * For a catch-up delivery: what it means and what to check.
+ */
+note?: string, };
 
 /**
  * `GET /api/deliveries`, newest first.
@@ -134,7 +158,11 @@ export type DeliveryList = { deliveries: Array<Delivery>, };
  * `GET /api/health` (and the live stream's `health` event): can the
  * receiver take deliveries, and is the kitchen keeping up?
  */
-export type Health = { intake: IntakeHealth, store: StoreHealth, applier: ApplierHealth, tunnel: TunnelHealth, };
+export type Health = { intake: IntakeHealth, store: StoreHealth, applier: ApplierHealth, tunnel: TunnelHealth, 
+/**
+ * Absent from an older kds's health: read as `off`.
+ */
+klikit?: KlikitHealth, };
 
 /**
  * The receiver: its secret, its address and its counters since start.
@@ -177,6 +205,17 @@ export type TunnelHealth = { state: TunnelState,
 url: string | null, reason: string | null, mode: TunnelMode, };
 
 /**
+ * The klikit chip: `state` is `off` (no partner keys), `ok`, `waiting`
+ * (actions not yet confirmed), `failing` (an action failed, since
+ * `failing_since`) or `rejected` (klikit refused our keys; paused).
+ */
+export type KlikitHealth = { state: string, waiting: number, failed: number, sent: number, failing_since: string | null, reason: string | null, last_ok_at: string | null, 
+/**
+ * The last catch-up: `{at, from, listed, fetched, error}`.
+ */
+last_catchup: { at: string | null, from: string | null, listed: number, fetched: number, error: string | null } | null, };
+
+/**
  * `GET /api/health` when the store cannot be read (a 503).
  */
 export type HealthUnavailable = { store: StoreDown, };
@@ -194,13 +233,30 @@ export type Settings = { secret_configured: boolean, warn_after_minutes: number,
 /**
  * klikit status code → name overrides, names already normalised.
  */
-status_names: { [key in string]: string }, };
+status_names: { [key in string]: string }, 
+/**
+ * klikit partner keys are in use (they are never shown).
+ */
+klikit_configured?: boolean, 
+/**
+ * The partner API base in use, if any.
+ */
+klikit_api_url?: string, 
+/**
+ * The klikit branch ids this kitchen serves (empty: all); a change
+ * takes effect at the next start.
+ */
+branches?: Array<number>, };
 
 /**
  * `PUT /api/settings`: every field optional; `webhook_secret` only when it
  * changes.
  */
-export type SettingsUpdate = { webhook_secret?: string, warn_after_minutes?: number, late_after_minutes?: number, chime?: boolean, chime_repeat?: boolean, tunnel?: TunnelMode, status_names?: { [key in string]: string }, };
+export type SettingsUpdate = { webhook_secret?: string, warn_after_minutes?: number, late_after_minutes?: number, chime?: boolean, chime_repeat?: boolean, tunnel?: TunnelMode, status_names?: { [key in string]: string }, 
+/**
+ * Write-only: klikit partner keys, and the base (`dev`, `prod` or a URL).
+ */
+klikit_partner_key?: string, klikit_partner_secret?: string, klikit_api_url?: string, branches?: Array<number>, };
 
 /**
  * How a hop went.
