@@ -4,9 +4,13 @@
 //! [`Server::start`] is what `kds serve`, the desktop shell and the
 //! end-to-end tests call; tests bind both listeners to `127.0.0.1:0`.
 //!
-//! Each listener has its own accept loop on hyper's HTTP/1 server with a
-//! header-read timeout (slow-loris defence); bodies have their own timeout in
-//! `intake`. On shutdown the listeners stop accepting, in-flight requests
+//! Each listener has its own accept loop on hyper's HTTP/1 server, with a
+//! header-read timeout that runs from the moment a connection is accepted
+//! (so a socket that sends nothing, or only an HTTP/2 preface, is closed
+//! too) and between requests on a kept-alive connection, and a cap on open
+//! connections ([`ConnectionLimits`]): over the cap a new connection is
+//! closed at once, so a flood of one listener never starves the other of
+//! file descriptors. Bodies have their own timeout in `intake`. On shutdown the listeners stop accepting, in-flight requests
 //! finish (bounded by [`DRAIN_TIMEOUT`]), and the store is closed after the
 //! writer has committed what was queued.
 //!
@@ -20,10 +24,10 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
@@ -111,7 +115,7 @@ impl Server {
 
         let applier = Arc::new(Notify::new());
         let alerts = Alerts::default();
-        let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout).with_alerts(alerts.clone());
+        let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout).with_alerts(alerts.clone()).with_body_budget(config.intake_budget_bytes);
         if !intake.secret_configured() {
             tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
         }
@@ -138,8 +142,8 @@ impl Server {
             tunnel: tunnel.status(),
         };
         let tasks = vec![
-            tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
-            tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
+            tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.connection_limits())),
+            tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.connection_limits())),
             applier_task,
         ];
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
@@ -195,13 +199,32 @@ async fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, Serve
     TcpListener::bind(addr).await.map_err(|e| ServerError::Bind { what, addr, reason: e.to_string() })
 }
 
+/// What one listener allows its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Time allowed for a request's headers, counted from the accept (or
+    /// from the end of the previous response on a kept-alive connection).
+    pub header_timeout: Duration,
+    /// Most connections open at once; more are closed as soon as accepted.
+    pub max_connections: usize,
+}
+
 /// Accepts connections on `listener` and serves `router` until `shutdown`
 /// turns true, then drains.
-pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>, header_timeout: Duration) {
+///
+/// HTTP/1 only, on hyper's own HTTP/1 connection: `hyper_util`'s
+/// auto-detecting builder reads the first bytes (to tell HTTP/1 from
+/// HTTP/2) before any timeout runs, so a socket that never sent a byte was
+/// never closed. Nothing kds talks to needs HTTP/2 (cloudflared and browsers
+/// speak HTTP/1.1 to a plain-HTTP origin); an HTTP/2 preface is refused as a
+/// bad request.
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>, limits: ConnectionLimits) {
     let graceful = GracefulShutdown::new();
-    let mut http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    http.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let http = Arc::new(http);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut refused: u64 = 0;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -214,14 +237,24 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
                         continue;
                     }
                 };
+                let Ok(slot) = slots.clone().try_acquire_owned() else {
+                    // Over the cap: close at once (dropping the stream), which
+                    // frees the descriptor; a real client retries.
+                    refused += 1;
+                    if refused.is_power_of_two() {
+                        tracing::warn!(refused, max_connections = limits.max_connections, "connection cap reached: new connections are closed");
+                    }
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let service = hyper_util::service::TowerToHyperService::new(
                     router.clone().map_request(|req: Request<Incoming>| req.map(axum::body::Body::new)),
                 );
                 let (http, watcher) = (http.clone(), graceful.watcher());
                 tokio::spawn(async move {
-                    let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
                     let _ = watcher.watch(connection).await;
+                    drop(slot);
                 });
             }
             _ = stopped(&mut shutdown) => break,

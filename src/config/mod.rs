@@ -37,6 +37,11 @@ pub const DEFAULT_WEBHOOK_LISTEN: &str = "127.0.0.1:8080";
 /// Default app listener: board and API, loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 
+/// Default cap on open connections, per listener. Well under the common
+/// limit of 1,024 open files for both listeners together, the database and
+/// cloudflared.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
 /// Why the configuration cannot be used. Each names its cause in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -121,6 +126,11 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Time allowed to receive a request's body.
     pub body_timeout: Duration,
+    /// Most connections open at once on each listener.
+    pub max_connections: usize,
+    /// Most body bytes the intake holds in memory at once (unsigned
+    /// bodies included: they are read before they can be checked).
+    pub intake_budget_bytes: u64,
 }
 
 impl Config {
@@ -143,7 +153,14 @@ impl Config {
             store: Default::default(),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            intake_budget_bytes: crate::intake::DEFAULT_BUDGET_BYTES,
         }
+    }
+
+    /// What each listener allows its connections.
+    pub fn connection_limits(&self) -> crate::server::ConnectionLimits {
+        crate::server::ConnectionLimits { header_timeout: self.header_timeout, max_connections: self.max_connections }
     }
 
     /// The database path.
@@ -214,6 +231,18 @@ impl Config {
         if let Some(v) = env("KDS_GROUP_COMMIT") {
             config.store.group_commit = !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "off" | "no");
         }
+        if let Some(v) = env("KDS_HEADER_TIMEOUT_SECS") {
+            config.header_timeout = Duration::from_secs(number("KDS_HEADER_TIMEOUT_SECS", &v, 1..=300)?);
+        }
+        if let Some(v) = env("KDS_BODY_TIMEOUT_SECS") {
+            config.body_timeout = Duration::from_secs(number("KDS_BODY_TIMEOUT_SECS", &v, 1..=300)?);
+        }
+        if let Some(v) = env("KDS_MAX_CONNECTIONS") {
+            config.max_connections = number("KDS_MAX_CONNECTIONS", &v, 1..=100_000)? as usize;
+        }
+        if let Some(v) = env("KDS_INTAKE_BUFFER_MIB") {
+            config.intake_budget_bytes = number("KDS_INTAKE_BUFFER_MIB", &v, 4..=4096)? * 1024 * 1024;
+        }
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }
@@ -244,6 +273,13 @@ fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
 
 fn addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError::Invalid { name, reason: format!("{value:?} is not an address like 127.0.0.1:8080") })
+}
+
+fn number(name: &'static str, value: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, ConfigError> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(ConfigError::Invalid { name, reason: format!("{value:?} (expected a whole number from {} to {})", range.start(), range.end()) }),
+    }
 }
 
 fn flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -302,6 +338,19 @@ mod tests {
         std::fs::write(dir.path().join(CONFIG_FILE), "lisen = 1").unwrap();
         let e = load(dir.path(), &[], Overrides::default()).unwrap_err();
         assert!(matches!(e, ConfigError::ParseFile { .. }), "a typo in the file is an error, not silently ignored: {e}");
+    }
+
+    #[test]
+    fn connection_limits_come_from_the_environment_and_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = load(dir.path(), &[], Overrides::default()).unwrap();
+        assert_eq!((c.max_connections, c.header_timeout), (DEFAULT_MAX_CONNECTIONS, Duration::from_secs(10)), "defaults");
+        let c = load(dir.path(), &[("KDS_MAX_CONNECTIONS", "40"), ("KDS_HEADER_TIMEOUT_SECS", "2"), ("KDS_BODY_TIMEOUT_SECS", "3")], Overrides::default()).unwrap();
+        assert_eq!((c.max_connections, c.header_timeout, c.body_timeout), (40, Duration::from_secs(2), Duration::from_secs(3)));
+        for bad in [("KDS_MAX_CONNECTIONS", "0"), ("KDS_HEADER_TIMEOUT_SECS", "ten"), ("KDS_BODY_TIMEOUT_SECS", "100000")] {
+            let e = load(dir.path(), &[bad], Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains(bad.0), "a bad limit names itself: {e}");
+        }
     }
 
     #[test]

@@ -25,10 +25,13 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 mod answer;
+mod budget;
 mod stats;
 mod watch;
 
 pub use answer::IntakeError;
+pub use budget::{BudgetSnapshot, DEFAULT_BUDGET_BYTES, SMALL_BODY_BYTES};
+use budget::BodyBudget;
 use answer::Accepted;
 pub use stats::{IntakeSnapshot, Refusal};
 use stats::IntakeStats;
@@ -53,13 +56,26 @@ pub struct Intake {
     body_timeout: Duration,
     alerts: Alerts,
     storage: Arc<Mutex<StorageWatch>>,
+    budget: Arc<BodyBudget>,
 }
 
 impl Intake {
     /// `secrets`: current first, then the previous one during a rotation.
     pub fn new(store: Store, secrets: Vec<WebhookSecret>, applier: Arc<Notify>, body_timeout: Duration) -> Intake {
         let (stats, alerts, storage) = (Arc::default(), Alerts::default(), Arc::default());
-        Intake { store, secrets: Arc::new(RwLock::new(secrets)), stats, applier, body_timeout, alerts, storage }
+        let budget = Arc::new(BodyBudget::new(DEFAULT_BUDGET_BYTES));
+        Intake { store, secrets: Arc::new(RwLock::new(secrets)), stats, applier, body_timeout, alerts, storage, budget }
+    }
+
+    /// Bounds the body bytes in flight at once to `bytes` (see [`budget`]).
+    pub fn with_body_budget(mut self, bytes: u64) -> Intake {
+        self.budget = Arc::new(BodyBudget::new(bytes));
+        self
+    }
+
+    /// The memory budget's figures now.
+    pub fn body_budget(&self) -> BudgetSnapshot {
+        self.budget.snapshot()
     }
 
     /// Raises the receiver's alerts on `alerts` (by default they go nowhere).
@@ -91,10 +107,12 @@ impl Intake {
     }
 
     async fn receive(&self, headers: &HeaderMap, body: Body, now: OffsetDateTime) -> Result<Accepted, IntakeError> {
-        if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
-            if len > MAX_BODY_BYTES as u64 {
-                return Err(IntakeError::TooLarge);
-            }
+        let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if length.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+            return Err(IntakeError::TooLarge);
+        }
+        if let Some(name) = repeated_klikit_header(headers) {
+            return Err(IntakeError::RepeatedHeader(name));
         }
         let signature = required(headers, klikit::SIGNATURE_HEADER)?;
         let event_id = required(headers, klikit::EVENT_ID_HEADER)?;
@@ -111,6 +129,8 @@ impl Intake {
                 return Err(IntakeError::UnsupportedEncoding);
             }
         }
+        // Held until the delivery is answered: the body is in memory till then.
+        let _reserved = self.budget.reserve(length.unwrap_or(MAX_BODY_BYTES as u64)).ok_or(IntakeError::OverBudget)?;
         let body = read_body(body, self.body_timeout).await?;
         let refs: Vec<&WebhookSecret> = secrets.iter().collect();
         klikit::verify(&refs, &body, signature).map_err(IntakeError::InvalidSignature)?;
@@ -138,6 +158,13 @@ impl Intake {
             InsertOutcome::Duplicate { .. } => Ok(Accepted::Duplicate),
         }
     }
+}
+
+/// The first `x-klikit-*` header sent more than once, if any. Two event ids
+/// would let the dedupe read one while the stored headers show the other, so
+/// such a delivery is refused rather than guessed at.
+fn repeated_klikit_header(headers: &HeaderMap) -> Option<String> {
+    headers.keys().map(|n| n.as_str()).find(|n| n.starts_with("x-klikit-") && headers.get_all(*n).iter().nth(1).is_some()).map(str::to_owned)
 }
 
 fn required<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, IntakeError> {
@@ -197,9 +224,14 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -
             tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome(), latency_us, "delivery");
         }
         Err(error) => {
-            if matches!(error, IntakeError::NoSecret) && intake.stats.no_secret_logged.swap(true, Ordering::Relaxed) {
+            let quiet = match error {
                 // Logged once already; health shows it too.
-            } else {
+                IntakeError::NoSecret => intake.stats.no_secret_logged.swap(true, Ordering::Relaxed),
+                // A flood: said at 1, 2, 4, 8… refusals, so it cannot fill the disk.
+                IntakeError::OverBudget => !intake.body_budget().refused.is_power_of_two(),
+                _ => false,
+            };
+            if !quiet {
                 tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome(), reason = %error, latency_us, "delivery refused");
             }
             intake.stats.remember(Refusal { at: now, event_id, event_type, outcome: error.outcome(), detail: error.to_string() });
@@ -280,6 +312,23 @@ mod tests {
             assert_eq!(s, StatusCode::BAD_REQUEST);
             assert!(b["error"].as_str().unwrap().contains(missing), "the error must name {missing}: {b}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_repeated_klikit_header_is_refused_and_nothing_is_stored() {
+        let f = fixture();
+        for name in [klikit::EVENT_ID_HEADER, klikit::SIGNATURE_HEADER, klikit::EVENT_TYPE_HEADER, "x-klikit-anything"] {
+            let mut req = request(BODY, &f.secret.sign(BODY), "e1", "klikit.order.created.v2");
+            if !req.headers().contains_key(name) {
+                req.headers_mut().append(name, HeaderValue::from_static("e3"));
+            }
+            req.headers_mut().append(name, HeaderValue::from_static("e2"));
+            let (s, b) = call(&f.intake, req).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{name} twice: which one is meant cannot be known");
+            assert!(b["error"].as_str().unwrap().contains(name), "the error names the header: {b}");
+        }
+        assert!(f.intake.store.delivery("e1").await.unwrap().is_none(), "a refused delivery is not stored");
+        assert!(f.intake.store.delivery("e2").await.unwrap().is_none(), "a refused delivery is not stored");
     }
 
     #[tokio::test]
