@@ -155,3 +155,28 @@ async fn slow_unsigned_senders_cannot_take_more_than_the_budget_and_real_deliver
     assert_eq!(freed, ());
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_signed_order_with_absurd_quantities_is_kept_unprocessable_and_the_pipeline_goes_on() {
+    let t = TestServer::start().await;
+    let near_max = u32::MAX as u64 - 5;
+    let poison = format!(
+        r#"{{"brand_id":1,"branch_id":2,"orders":[{{"id":900,"status":1,"cart_v2":[{{"name":"Rice","quantity":{near_max}}},{{"name":"Tea","quantity":{near_max}}}]}}]}}"#
+    );
+    assert_eq!(t.send("poison", EventType::OrderCreated, poison.as_bytes()).await.status, 200, "signed and stored: acknowledged");
+    let reason = support::eventually("the poison delivery is marked", Duration::from_secs(10), || async {
+        let d = t.server.store().delivery("poison").await.unwrap()?;
+        (d.state == kds::store::DeliveryState::Unprocessable).then_some(d.reason)
+    })
+    .await;
+    assert!(reason.as_deref().is_some_and(|r| r.contains("quantity")), "the reason names the absurd quantity: {reason:?}");
+    for i in 0..3 {
+        let body = format!(r#"{{"brand_id":1,"branch_id":2,"orders":[{{"id":{},"status":1}}]}}"#, 901 + i);
+        assert_eq!(t.send(&format!("after-{i}"), EventType::OrderCreated, body.as_bytes()).await.status, 200, "the intake still stores deliveries");
+    }
+    support::eventually("later deliveries are applied", Duration::from_secs(10), || async {
+        t.server.store().ticket("903").await.unwrap().map(|_| ())
+    })
+    .await;
+    t.stop().await;
+}
