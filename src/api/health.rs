@@ -40,7 +40,7 @@ pub async fn snapshot(state: &AppState) -> Result<Value, StoreError> {
             "store_unavailable": stats.store_unavailable,
             "last_received_at": counts.last_received_at.and_then(|t| t.format(&Rfc3339).ok()),
         },
-        "store": { "status": "ok", "deliveries": counts.total, "unprocessable": counts.unprocessable },
+        "store": { "status": if state.store.read_only() { "read-only" } else { "ok" }, "deliveries": counts.total, "unprocessable": counts.unprocessable },
         "applier": { "pending": counts.pending, "lag_ms": lag_ms },
         "tunnel": tunnel_json(state),
     }))

@@ -183,6 +183,7 @@ impl Config {
         };
         prepare_data_dir(&data_dir)?;
         let file = read_file(&data_dir.join(CONFIG_FILE))?;
+        warn_if_others_can_read(&data_dir.join(CONFIG_FILE), "config.toml (it may hold the webhook secret)");
 
         let mut config = Config::for_data_dir(&data_dir);
         config.webhook_listen = addr(
@@ -260,9 +261,40 @@ pub fn default_data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kds").map(|d| d.data_dir().to_path_buf())
 }
 
+/// Logs a warning when users other than the owner may read `path`.
+fn warn_if_others_can_read(path: &Path, what: &str) {
+    if let Some(mode) = others_can_read(path) {
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "{what} is readable by other users of this computer: chmod go-rwx it");
+    }
+}
+
+/// The mode of `path` when group or others have any access to it; `None`
+/// when only its owner has (or it does not exist).
+pub fn others_can_read(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
     let fail = |reason: String| ConfigError::DataDir { path: dir.to_owned(), reason };
-    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    // Owner only (0700): the database holds customers' names, phone
+    // numbers and addresses. An existing dir is left as it is (it may be
+    // shared on purpose), with a warning.
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| fail(e.to_string()))?;
+    warn_if_others_can_read(dir, "the data dir");
     // Prove it is writable now rather than on the first delivery.
     let probe = dir.join(".kds-write-probe");
     std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable: {e}")))?;
@@ -371,6 +403,23 @@ mod tests {
         assert_eq!(c.public_url.as_deref(), Some("https://orders.example.com"), "<url>/webhooks/klikit must not get a double slash");
         let e = load(dir.path(), &[("KDS_PUBLIC_URL", "orders.example.com")], Overrides::default()).unwrap_err();
         assert!(e.to_string().contains("public_url"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_data_dir_is_private_and_a_shared_config_file_is_noticed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("new").join("kds");
+        load(&data, &[], Overrides::default()).unwrap();
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the data dir holds customer data: owner only (was {mode:o})");
+        let file = data.join(CONFIG_FILE);
+        std::fs::write(&file, "").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(others_can_read(&file), Some(0o644), "a config.toml others can read is noticed (and warned about at start)");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(others_can_read(&file), None);
     }
 
     #[test]

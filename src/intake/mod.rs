@@ -124,6 +124,9 @@ impl Intake {
         if secrets.is_empty() {
             return Err(IntakeError::NoSecret);
         }
+        if self.store.read_only() {
+            return Err(IntakeError::Store(crate::store::StoreError::ReadOnly));
+        }
         if let Some(enc) = headers.get(header::CONTENT_ENCODING) {
             if !enc.as_bytes().eq_ignore_ascii_case(b"identity") {
                 return Err(IntakeError::UnsupportedEncoding);
