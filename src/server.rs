@@ -116,6 +116,7 @@ impl Server {
         let applier = Arc::new(Notify::new());
         let alerts = Alerts::default();
         let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout).with_alerts(alerts.clone()).with_body_budget(config.intake_budget_bytes);
+        intake.set_secrets_until(config.webhook_secrets(), config.webhook_secret_previous_until);
         if !intake.secret_configured() {
             tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
         }

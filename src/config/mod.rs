@@ -42,6 +42,21 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// cloudflared.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
+/// How long a secret replaced in the settings view is still accepted, by
+/// default: klikit may have signed deliveries with it that are still being
+/// retried.
+pub const DEFAULT_SECRET_ROTATION: Duration = Duration::from_secs(24 * 3600);
+
+/// Where the webhook secret in force came from. The environment wins over
+/// the file at every start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSource {
+    Environment,
+    File,
+    None,
+}
+
 /// Why the configuration cannot be used. Each names its cause in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -104,6 +119,13 @@ pub struct Config {
     pub webhook_secret: Option<WebhookSecret>,
     /// The previous secret, accepted too while a rotation is under way.
     pub webhook_secret_previous: Option<WebhookSecret>,
+    /// Until when the previous secret is accepted (`None`: for as long as
+    /// it is configured, as one from the environment is).
+    pub webhook_secret_previous_until: Option<time::OffsetDateTime>,
+    /// Where the current webhook secret came from.
+    pub webhook_secret_source: SecretSource,
+    /// How long a secret replaced in the settings view stays accepted.
+    pub secret_rotation: Duration,
     /// Required on the app listener when it is bound beyond loopback.
     pub api_token: Option<Secret>,
     pub tunnel: TunnelMode,
@@ -143,6 +165,9 @@ impl Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             webhook_secret: None,
             webhook_secret_previous: None,
+            webhook_secret_previous_until: None,
+            webhook_secret_source: SecretSource::None,
+            secret_rotation: DEFAULT_SECRET_ROTATION,
             api_token: None,
             tunnel: TunnelMode::Off,
             tunnel_token: None,
@@ -191,9 +216,29 @@ impl Config {
             overrides.webhook_listen.or_else(|| env("KDS_WEBHOOK_LISTEN")).or(file.webhook_listen).as_deref().unwrap_or(DEFAULT_WEBHOOK_LISTEN),
         )?;
         config.listen = addr("listen address", overrides.listen.or_else(|| env("KDS_LISTEN")).or(file.listen).as_deref().unwrap_or(DEFAULT_LISTEN))?;
+        config.webhook_secret_source = match (env("KLIKIT_WEBHOOK_SECRET"), &file.webhook_secret) {
+            (Some(_), _) => SecretSource::Environment,
+            (None, Some(_)) => SecretSource::File,
+            (None, None) => SecretSource::None,
+        };
         config.webhook_secret = secret("KLIKIT_WEBHOOK_SECRET", env("KLIKIT_WEBHOOK_SECRET").or(file.webhook_secret))?;
-        config.webhook_secret_previous =
-            secret("KLIKIT_WEBHOOK_SECRET_PREVIOUS", env("KLIKIT_WEBHOOK_SECRET_PREVIOUS").or(file.webhook_secret_previous))?;
+        match env("KLIKIT_WEBHOOK_SECRET_PREVIOUS") {
+            Some(v) => config.webhook_secret_previous = secret("KLIKIT_WEBHOOK_SECRET_PREVIOUS", Some(v))?,
+            None => {
+                config.webhook_secret_previous = secret("webhook_secret_previous", file.webhook_secret_previous)?;
+                config.webhook_secret_previous_until = match file.webhook_secret_previous_until {
+                    Some(t) => Some(time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339).map_err(|_| {
+                        ConfigError::Invalid { name: "webhook_secret_previous_until", reason: format!("{t:?} is not a time like 2026-07-15T18:24:13Z") }
+                    })?),
+                    None => None,
+                };
+            }
+        }
+        if let Some(v) = env("KDS_SECRET_ROTATION_HOURS") {
+            config.secret_rotation = Duration::from_secs(number("KDS_SECRET_ROTATION_HOURS", &v, 0..=24 * 30)? * 3600);
+        } else if let Some(h) = file.secret_rotation_hours {
+            config.secret_rotation = Duration::from_secs(number("secret_rotation_hours", &h.to_string(), 0..=24 * 30)? * 3600);
+        }
         config.api_token = env("KDS_API_TOKEN").or(file.api_token).and_then(Secret::new);
         config.tunnel = match overrides.tunnel {
             Some(m) => m,
@@ -383,6 +428,26 @@ mod tests {
             let e = load(dir.path(), &[bad], Overrides::default()).unwrap_err();
             assert!(e.to_string().contains(bad.0), "a bad limit names itself: {e}");
         }
+    }
+
+    #[test]
+    fn the_secret_source_and_the_rotation_window_are_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path(), &[], Overrides::default()).unwrap().webhook_secret_source, SecretSource::None);
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "webhook_secret = \"new\"\nwebhook_secret_previous = \"old\"\nwebhook_secret_previous_until = \"2026-07-16T18:00:00Z\"\nsecret_rotation_hours = 2\n",
+        )
+        .unwrap();
+        let c = load(dir.path(), &[], Overrides::default()).unwrap();
+        assert_eq!(c.webhook_secret_source, SecretSource::File);
+        assert_eq!(c.webhook_secret_previous, WebhookSecret::new("old"));
+        assert_eq!(c.webhook_secret_previous_until, Some(time::macros::datetime!(2026-07-16 18:00 UTC)), "the window's end survives a restart");
+        assert_eq!(c.secret_rotation, Duration::from_secs(2 * 3600));
+        let c = load(dir.path(), &[("KLIKIT_WEBHOOK_SECRET", "from-env")], Overrides::default()).unwrap();
+        assert_eq!(c.webhook_secret_source, SecretSource::Environment, "the environment wins, and settings must say so");
+        let c = load(dir.path(), &[("KLIKIT_WEBHOOK_SECRET_PREVIOUS", "env-old")], Overrides::default()).unwrap();
+        assert_eq!((c.webhook_secret_previous, c.webhook_secret_previous_until), (WebhookSecret::new("env-old"), None), "a previous secret from the environment has no end");
     }
 
     #[test]

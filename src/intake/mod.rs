@@ -51,6 +51,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct Intake {
     store: Store,
     secrets: Arc<RwLock<Vec<WebhookSecret>>>,
+    /// Until when the secrets after the first (the previous ones) are
+    /// accepted; `None`: for as long as they are configured.
+    previous_until: Arc<RwLock<Option<OffsetDateTime>>>,
     stats: Arc<IntakeStats>,
     applier: Arc<Notify>,
     body_timeout: Duration,
@@ -64,7 +67,8 @@ impl Intake {
     pub fn new(store: Store, secrets: Vec<WebhookSecret>, applier: Arc<Notify>, body_timeout: Duration) -> Intake {
         let (stats, alerts, storage) = (Arc::default(), Alerts::default(), Arc::default());
         let budget = Arc::new(BodyBudget::new(DEFAULT_BUDGET_BYTES));
-        Intake { store, secrets: Arc::new(RwLock::new(secrets)), stats, applier, body_timeout, alerts, storage, budget }
+        let previous_until = Arc::default();
+        Intake { store, secrets: Arc::new(RwLock::new(secrets)), previous_until, stats, applier, body_timeout, alerts, storage, budget }
     }
 
     /// Bounds the body bytes in flight at once to `bytes` (see [`budget`]).
@@ -86,6 +90,14 @@ impl Intake {
 
     /// Replaces the accepted secrets (the settings view does this).
     pub fn set_secrets(&self, secrets: Vec<WebhookSecret>) {
+        self.set_secrets_until(secrets, None);
+    }
+
+    /// Replaces the accepted secrets, the previous ones (all but the first)
+    /// accepted only before `previous_until` when it is given: the rotation
+    /// window.
+    pub fn set_secrets_until(&self, secrets: Vec<WebhookSecret>, previous_until: Option<OffsetDateTime>) {
+        *self.previous_until.write().unwrap() = previous_until;
         *self.secrets.write().unwrap() = secrets;
         self.stats.no_secret_logged.store(false, Ordering::Relaxed);
     }
@@ -135,7 +147,9 @@ impl Intake {
         // Held until the delivery is answered: the body is in memory till then.
         let _reserved = self.budget.reserve(length.unwrap_or(MAX_BODY_BYTES as u64)).ok_or(IntakeError::OverBudget)?;
         let body = read_body(body, self.body_timeout).await?;
-        let refs: Vec<&WebhookSecret> = secrets.iter().collect();
+        let previous_until = *self.previous_until.read().unwrap();
+        let in_window = previous_until.is_none_or(|until| now < until);
+        let refs: Vec<&WebhookSecret> = secrets.iter().enumerate().filter(|(i, _)| *i == 0 || in_window).map(|(_, s)| s).collect();
         klikit::verify(&refs, &body, signature).map_err(IntakeError::InvalidSignature)?;
 
         let unprocessable = match EventType::parse(event_type) {
@@ -342,6 +356,21 @@ mod tests {
         assert_eq!((s, b), (StatusCode::UNAUTHORIZED, json!({"error": "invalid signature"})));
         assert_eq!(f.intake.stats().invalid_signature, 1, "refusals are counted for diagnostics");
         assert!(f.intake.store.delivery("e1").await.unwrap().is_none(), "a forged delivery is never stored");
+    }
+
+    #[tokio::test]
+    async fn the_previous_secret_is_accepted_only_within_its_window() {
+        let f = fixture();
+        let old = WebhookSecret::new("old-secret").unwrap();
+        let now = OffsetDateTime::now_utc();
+        f.intake.set_secrets_until(vec![f.secret.clone(), old.clone()], Some(now + time::Duration::hours(1)));
+        let (s, _) = call(&f.intake, request(BODY, &old.sign(BODY), "in-window", "klikit.order.created.v2")).await;
+        assert_eq!(s, StatusCode::OK, "klikit's deliveries signed before it switched over still count within the window");
+        f.intake.set_secrets_until(vec![f.secret.clone(), old.clone()], Some(now - time::Duration::seconds(1)));
+        let (s, _) = call(&f.intake, request(BODY, &old.sign(BODY), "after-window", "klikit.order.created.v2")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "after the window the old secret is no longer accepted");
+        let (s, _) = call(&f.intake, request(BODY, &f.secret.sign(BODY), "current", "klikit.order.created.v2")).await;
+        assert_eq!(s, StatusCode::OK, "the current secret has no window");
     }
 
     #[tokio::test]
