@@ -10,9 +10,10 @@
 //! too) and between requests on a kept-alive connection, and a cap on open
 //! connections ([`ConnectionLimits`]): over the cap a new connection is
 //! closed at once, so a flood of one listener never starves the other of
-//! file descriptors. Bodies have their own timeout in `intake`. On shutdown the listeners stop accepting, in-flight requests
-//! finish (bounded by [`DRAIN_TIMEOUT`]), and the store is closed after the
-//! writer has committed what was queued.
+//! file descriptors. Bodies have their own timeout in `intake`. On
+//! shutdown the listeners stop accepting, in-flight requests finish (bounded
+//! by [`DRAIN_TIMEOUT`]), and the store is closed after the writer has
+//! committed what was queued.
 //!
 //! It also starts the applier (deliveries → tickets), which the intake wakes
 //! after each commit.
@@ -37,6 +38,7 @@ use crate::kitchen::Kitchen;
 use crate::klikit::StatusTable;
 use crate::config::Config;
 use crate::intake::{self, Intake};
+use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::{Store, StoreError};
 use crate::tunnel::{Tunnel, TunnelOptions, TunnelStatus};
 
@@ -96,7 +98,7 @@ pub struct Server {
     intake: Intake,
     alerts: Alerts,
     tunnel: Tunnel,
-    shutdown: watch::Sender<bool>,
+    shutdown: Trigger,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -120,7 +122,7 @@ impl Server {
         if !intake.secret_configured() {
             tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
         }
-        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (shutdown, shutdown_rx) = shutdown::channel();
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");
         // The tunnel points at the intake listener's bound address, never the app's.
@@ -186,7 +188,7 @@ impl Server {
     /// and closes the store.
     pub async fn shutdown(self) {
         self.tunnel.stop().await;
-        let _ = self.shutdown.send(true);
+        self.shutdown.fire();
         for task in self.tasks {
             let _ = task.await;
         }
@@ -211,7 +213,7 @@ pub struct ConnectionLimits {
 }
 
 /// Accepts connections on `listener` and serves `router` until `shutdown`
-/// turns true, then drains.
+/// fires, then drains.
 ///
 /// HTTP/1 only, on hyper's own HTTP/1 connection: `hyper_util`'s
 /// auto-detecting builder reads the first bytes (to tell HTTP/1 from
@@ -219,7 +221,7 @@ pub struct ConnectionLimits {
 /// never closed. Nothing kds talks to needs HTTP/2 (cloudflared and browsers
 /// speak HTTP/1.1 to a plain-HTTP origin); an HTTP/2 preface is refused as a
 /// bad request.
-pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>, limits: ConnectionLimits) {
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown, limits: ConnectionLimits) {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
@@ -258,18 +260,13 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
                     drop(slot);
                 });
             }
-            _ = stopped(&mut shutdown) => break,
+            _ = shutdown.wait() => break,
         }
     }
     drop(listener);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish within the drain timeout");
     }
-}
-
-/// Resolves once `shutdown` turns true (or its sender is gone).
-pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
 #[cfg(test)]
