@@ -122,6 +122,11 @@ export interface Delivery {
 /// one is configured.
 export interface Settings {
   secret_configured: boolean;
+  /// Where the secret in force came from: the environment wins at every start.
+  secret_source?: "environment" | "file" | "none";
+  /// Until when the secret replaced last is still accepted (RFC 3339).
+  previous_secret_until?: string | null;
+  secret_rotation_hours?: number;
   warn_after_minutes: number;
   late_after_minutes: number;
   chime: boolean;
@@ -132,7 +137,7 @@ export interface Settings {
 
 /// `PUT /api/settings`: every field optional; `webhook_secret` only when it
 /// changes.
-export type SettingsUpdate = Partial<Omit<Settings, "secret_configured">> & { webhook_secret?: string };
+export type SettingsUpdate = Partial<Omit<Settings, "secret_configured" | "secret_source" | "previous_secret_until" | "secret_rotation_hours">> & { webhook_secret?: string };
 
 // ---- runtime shape checks (used by tests against the real server) ----
 
