@@ -8,9 +8,9 @@
 //! header-read timeout that runs from the moment a connection is accepted
 //! (so a socket that sends nothing, or only an HTTP/2 preface, is closed
 //! too) and between requests on a kept-alive connection, and a cap on open
-//! connections ([`ConnectionLimits`]): over the cap a new connection is
-//! closed at once, so a flood of one listener never starves the other of
-//! file descriptors. Bodies have their own timeout in `intake`. On
+//! connections ([`ConnectionLimits`]): at the cap a listener stops accepting
+//! until a connection ends (new ones wait in the kernel's backlog), so a
+//! flood of one listener never starves the other of file descriptors. Bodies have their own timeout in `intake`. On
 //! shutdown the listeners stop accepting, in-flight requests finish (bounded
 //! by [`DRAIN_TIMEOUT`]), and the store is closed after the writer has
 //! committed what was queued.
@@ -198,8 +198,18 @@ impl Server {
     }
 }
 
+/// Connections the kernel keeps waiting to be accepted, per listener: at
+/// the connection cap new ones wait here (std's default of 128 would have
+/// the kernel drop further attempts, and a real client retry for seconds).
+const BACKLOG: u32 = 1024;
+
 async fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, ServerError> {
-    TcpListener::bind(addr).await.map_err(|e| ServerError::Bind { what, addr, reason: e.to_string() })
+    let fail = |e: std::io::Error| ServerError::Bind { what, addr, reason: e.to_string() };
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }.map_err(fail)?;
+    #[cfg(unix)]
+    socket.set_reuseaddr(true).map_err(fail)?;
+    socket.bind(addr).map_err(fail)?;
+    socket.listen(BACKLOG).map_err(fail)
 }
 
 /// What one listener allows its connections.
@@ -208,7 +218,7 @@ pub struct ConnectionLimits {
     /// Time allowed for a request's headers, counted from the accept (or
     /// from the end of the previous response on a kept-alive connection).
     pub header_timeout: Duration,
-    /// Most connections open at once; more are closed as soon as accepted.
+    /// Most connections open at once; more wait to be accepted.
     pub max_connections: usize,
 }
 
@@ -227,8 +237,26 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let http = Arc::new(http);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let mut refused: u64 = 0;
+    let mut waits: u64 = 0;
     loop {
+        // At the cap, stop accepting until a connection ends: new ones wait
+        // in the kernel's backlog, holding none of this process's file
+        // descriptors, and are served in turn (a burst of real deliveries is
+        // delayed, never dropped; idle sockets holding slots are cut off by
+        // the header timeout).
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                waits += 1;
+                if waits.is_power_of_two() {
+                    tracing::warn!(waits, max_connections = limits.max_connections, "connection cap reached: new connections wait");
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                    _ = shutdown.wait() => break,
+                }
+            }
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let stream = match accepted {
@@ -239,15 +267,6 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
-                };
-                let Ok(slot) = slots.clone().try_acquire_owned() else {
-                    // Over the cap: close at once (dropping the stream), which
-                    // frees the descriptor; a real client retries.
-                    refused += 1;
-                    if refused.is_power_of_two() {
-                        tracing::warn!(refused, max_connections = limits.max_connections, "connection cap reached: new connections are closed");
-                    }
-                    continue;
                 };
                 let _ = stream.set_nodelay(true);
                 let service = hyper_util::service::TowerToHyperService::new(

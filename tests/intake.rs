@@ -1,6 +1,6 @@
 //! End-to-end tests of the intake listener: the real server on 127.0.0.1:0,
 //! a temp SQLite file, and real HTTP. One test (or more) per row of the
-//! answer table in `src/intake.rs`.
+//! answer table in `src/intake/answer.rs`.
 
 mod support;
 
