@@ -49,6 +49,7 @@ pub const DEFAULT_SECRET_ROTATION: Duration = Duration::from_secs(24 * 3600);
 
 /// Where the webhook secret in force came from. The environment wins over
 /// the file at every start.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SecretSource {
@@ -73,6 +74,7 @@ pub enum ConfigError {
 }
 
 /// How `cloudflared` is run (see `tunnel`).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TunnelMode {

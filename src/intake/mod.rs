@@ -29,7 +29,7 @@ mod budget;
 mod stats;
 mod watch;
 
-pub use answer::IntakeError;
+pub use answer::{IntakeError, Outcome};
 pub use budget::{BudgetSnapshot, DEFAULT_BUDGET_BYTES, SMALL_BODY_BYTES};
 use budget::BodyBudget;
 use answer::Accepted;
@@ -238,7 +238,7 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -
     let event_type = header_str(klikit::EVENT_TYPE_HEADER);
     match &result {
         Ok(accepted) => {
-            tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome(), latency_us, "delivery");
+            tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome().as_str(), latency_us, "delivery");
         }
         Err(error) => {
             let quiet = match error {
@@ -249,7 +249,7 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -
                 _ => false,
             };
             if !quiet {
-                tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome(), reason = %error, latency_us, "delivery refused");
+                tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome().as_str(), reason = %error, latency_us, "delivery refused");
             }
             intake.stats.remember(Refusal { at: now, event_id, event_type, outcome: error.outcome(), detail: error.to_string() });
         }
