@@ -4,11 +4,16 @@
 //! [`Server::start`] is what `kds serve`, the desktop shell and the
 //! end-to-end tests call; tests bind both listeners to `127.0.0.1:0`.
 //!
-//! Each listener has its own accept loop on hyper's HTTP/1 server with a
-//! header-read timeout (slow-loris defence); bodies have their own timeout in
-//! `intake`. On shutdown the listeners stop accepting, in-flight requests
-//! finish (bounded by [`DRAIN_TIMEOUT`]), and the store is closed after the
-//! writer has committed what was queued.
+//! Each listener has its own accept loop on hyper's HTTP/1 server, with a
+//! header-read timeout that runs from the moment a connection is accepted
+//! (so a socket that sends nothing, or only an HTTP/2 preface, is closed
+//! too) and between requests on a kept-alive connection, and a cap on open
+//! connections ([`ConnectionLimits`]): at the cap a listener stops accepting
+//! until a connection ends (new ones wait in the kernel's backlog), so a
+//! flood of one listener never starves the other of file descriptors. Bodies have their own timeout in `intake`. On
+//! shutdown the listeners stop accepting, in-flight requests finish (bounded
+//! by [`DRAIN_TIMEOUT`]), and the store is closed after the writer has
+//! committed what was queued.
 //!
 //! It also starts the applier (deliveries → tickets), which the intake wakes
 //! after each commit.
@@ -20,10 +25,10 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
@@ -112,7 +117,8 @@ impl Server {
 
         let applier = Arc::new(Notify::new());
         let alerts = Alerts::default();
-        let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout).with_alerts(alerts.clone());
+        let intake = Intake::new(store.clone(), config.webhook_secrets(), applier.clone(), config.body_timeout).with_alerts(alerts.clone()).with_body_budget(config.intake_budget_bytes);
+        intake.set_secrets_until(config.webhook_secrets(), config.webhook_secret_previous_until);
         if !intake.secret_configured() {
             tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
         }
@@ -142,8 +148,8 @@ impl Server {
             partner: partner.clone(),
         };
         let mut tasks = vec![
-            tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
-            tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
+            tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.connection_limits())),
+            tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.connection_limits())),
             applier_task,
         ];
         if let Some(partner) = partner {
@@ -200,18 +206,65 @@ impl Server {
     }
 }
 
+/// Connections the kernel keeps waiting to be accepted, per listener: at
+/// the connection cap new ones wait here (std's default of 128 would have
+/// the kernel drop further attempts, and a real client retry for seconds).
+const BACKLOG: u32 = 1024;
+
 async fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, ServerError> {
-    TcpListener::bind(addr).await.map_err(|e| ServerError::Bind { what, addr, reason: e.to_string() })
+    let fail = |e: std::io::Error| ServerError::Bind { what, addr, reason: e.to_string() };
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }.map_err(fail)?;
+    #[cfg(unix)]
+    socket.set_reuseaddr(true).map_err(fail)?;
+    socket.bind(addr).map_err(fail)?;
+    socket.listen(BACKLOG).map_err(fail)
+}
+
+/// What one listener allows its connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Time allowed for a request's headers, counted from the accept (or
+    /// from the end of the previous response on a kept-alive connection).
+    pub header_timeout: Duration,
+    /// Most connections open at once; more wait to be accepted.
+    pub max_connections: usize,
 }
 
 /// Accepts connections on `listener` and serves `router` until `shutdown`
 /// fires, then drains.
-pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown, header_timeout: Duration) {
+///
+/// HTTP/1 only, on hyper's own HTTP/1 connection: `hyper_util`'s
+/// auto-detecting builder reads the first bytes (to tell HTTP/1 from
+/// HTTP/2) before any timeout runs, so a socket that never sent a byte was
+/// never closed. Nothing kds talks to needs HTTP/2 (cloudflared and browsers
+/// speak HTTP/1.1 to a plain-HTTP origin); an HTTP/2 preface is refused as a
+/// bad request.
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown, limits: ConnectionLimits) {
     let graceful = GracefulShutdown::new();
-    let mut http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    http.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let http = Arc::new(http);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut waits: u64 = 0;
     loop {
+        // At the cap, stop accepting until a connection ends: new ones wait
+        // in the kernel's backlog, holding none of this process's file
+        // descriptors, and are served in turn (a burst of real deliveries is
+        // delayed, never dropped; idle sockets holding slots are cut off by
+        // the header timeout).
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                waits += 1;
+                if waits.is_power_of_two() {
+                    tracing::warn!(waits, max_connections = limits.max_connections, "connection cap reached: new connections wait");
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                    _ = shutdown.wait() => break,
+                }
+            }
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let stream = match accepted {
@@ -229,8 +282,9 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown
                 );
                 let (http, watcher) = (http.clone(), graceful.watcher());
                 tokio::spawn(async move {
-                    let connection = http.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
                     let _ = watcher.watch(connection).await;
+                    drop(slot);
                 });
             }
             _ = shutdown.wait() => break,

@@ -53,6 +53,29 @@ fn a_corrupt_database_is_a_one_line_error() {
 }
 
 #[test]
+fn a_damaged_or_emptied_database_stops_the_start_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kds.sqlite");
+    let store = kds::store::Store::open(&db, Default::default()).unwrap();
+    store.close();
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("CREATE TABLE filler (x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 400) INSERT INTO filler SELECT randomblob(900) FROM n;").unwrap();
+    }
+    let mut bytes = std::fs::read(&db).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle..middle + 8192].fill(0x5a);
+    std::fs::write(&db, &bytes).unwrap();
+    let out = run_serve(dir.path(), &["--webhook-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0"]);
+    assert_one_line_error(&out, "restore a backup");
+
+    std::fs::write(&db, b"").unwrap();
+    let out = run_serve(dir.path(), &["--webhook-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0"]);
+    assert_one_line_error(&out, "will not start empty");
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "nothing was created over the emptied file");
+}
+
+#[test]
 fn sigterm_shuts_down_cleanly_and_closes_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let kds = serve(dir.path(), "s", &[]);

@@ -1,6 +1,6 @@
 //! End-to-end tests of the intake listener: the real server on 127.0.0.1:0,
 //! a temp SQLite file, and real HTTP. One test (or more) per row of the
-//! answer table in `src/intake.rs`.
+//! answer table in `src/intake/answer.rs`.
 
 mod support;
 
@@ -325,5 +325,32 @@ async fn every_example_fixture_is_received_then_duplicate() {
         let stored = t.server.store().delivery(name).await.unwrap().unwrap();
         assert_ne!(stored.state, DeliveryState::Unprocessable, "{name} is a valid envelope");
     }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_secret_changed_in_settings_keeps_the_old_one_for_its_window_across_a_restart() {
+    let t = TestServer::start().await;
+    let put = t.client.put(t.app_url("/api/settings")).json(&serde_json::json!({"webhook_secret": "rotated-secret"})).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+    let view: serde_json::Value = put.json().await.unwrap();
+    assert!(view["previous_secret_until"].is_string(), "settings show until when the old secret is accepted: {view}");
+    assert_eq!(t.send("old-after-change", EventType::OrderCreated, BODY).await.status, 200, "klikit's deliveries signed with the old secret still count");
+    let rotated = WebhookSecret::new("rotated-secret").unwrap();
+    let d = kds::client::Delivery { event_id: "new-after-change".into(), event_type: EventType::OrderCreated, body: BODY.to_vec() };
+    assert_eq!(kds::client::post(&t.client, &t.intake_url(), &rotated, &d).await.unwrap().status, 200, "and the new one is used at once");
+
+    let dir = t.stop().await;
+    let loaded = kds::config::Config::load_with(
+        kds::config::Overrides { data_dir: Some(dir.path().to_owned()), webhook_listen: Some("127.0.0.1:0".into()), listen: Some("127.0.0.1:0".into()), ..Default::default() },
+        |_| None,
+    )
+    .unwrap();
+    assert_eq!(loaded.webhook_secret_source, kds::config::SecretSource::File);
+    let t = TestServer::start_in(dir, |c| *c = loaded).await;
+    assert_eq!(t.send("old-after-restart", EventType::OrderCreated, BODY).await.status, 200, "the window survives a restart");
+    let forged = WebhookSecret::new("never-configured").unwrap();
+    let d = kds::client::Delivery { event_id: "forged".into(), event_type: EventType::OrderCreated, body: BODY.to_vec() };
+    assert_eq!(kds::client::post(&t.client, &t.intake_url(), &forged, &d).await.unwrap().status, 401);
     t.stop().await;
 }

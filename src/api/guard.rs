@@ -45,13 +45,20 @@ fn check(state: &AppState, request: &Request) -> Result<(), ApiError> {
             return Err(ApiError::Unauthorized("this listener is reachable from the network: set KDS_API_TOKEN"));
         };
         let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
-        let query = request.uri().query().unwrap_or("").split('&').find_map(|kv| kv.strip_prefix("token="));
-        let given = bearer.or(query).unwrap_or("");
+        let query = query_token(request.uri().query().unwrap_or(""));
+        let given = bearer.or(query.as_deref()).unwrap_or("");
         if !bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
             return Err(ApiError::Unauthorized("missing or wrong token"));
         }
     }
     Ok(())
+}
+
+/// The `token` parameter of a query string, percent- and `+`-decoded as
+/// `URLSearchParams` (the board) encodes it: a token such as base64's
+/// `a+b/c=` arrives as `a%2Bb%2Fc%3D`.
+fn query_token(query: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned())
 }
 
 /// Whether `host` (the `Host` header) names the listener bound at `bound`.
@@ -79,6 +86,14 @@ pub fn host_allowed(host: &str, bound: SocketAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_query_token_is_decoded_as_the_board_encodes_it() {
+        assert_eq!(query_token("after=3&token=a%2Bb%2Fc%3D%3D").as_deref(), Some("a+b/c=="), "base64 characters arrive percent-encoded");
+        assert_eq!(query_token("token=plain").as_deref(), Some("plain"));
+        assert_eq!(query_token("token=a+b").as_deref(), Some("a b"), "a literal + is a space in a query, as URLSearchParams means it");
+        assert_eq!(query_token("tokens=x&xtoken=y"), None, "only the parameter named token");
+    }
 
     #[test]
     fn host_must_name_this_listener() {

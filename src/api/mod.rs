@@ -135,13 +135,19 @@ mod tests {
     use tower::ServiceExt;
 
     fn app() -> (tempfile::TempDir, Router) {
+        app_with(|_| {})
+    }
+
+    fn app_with(tweak: impl FnOnce(&mut Config)) -> (tempfile::TempDir, Router) {
         let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_data_dir(dir.path());
+        tweak(&mut config);
         let store = Store::open(&dir.path().join("kds.sqlite"), Default::default()).unwrap();
-        let intake = Intake::new(store.clone(), vec![], Arc::new(tokio::sync::Notify::new()), std::time::Duration::from_secs(5));
+        let intake = Intake::new(store.clone(), config.webhook_secrets(), Arc::new(tokio::sync::Notify::new()), std::time::Duration::from_secs(5));
         let state = AppState {
             store,
             intake,
-            config: Arc::new(Config::for_data_dir(dir.path())),
+            config: Arc::new(config),
             alerts: Alerts::default(),
             kitchen: Arc::new(Kitchen::default()),
             app_addr: "127.0.0.1:8787".parse().unwrap(),
@@ -175,6 +181,37 @@ mod tests {
         let (status, health) = call(&app, "GET", "/api/health", "").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!((health["applier"]["pending"].as_i64(), health["intake"]["secret_configured"].as_bool()), (Some(0), Some(false)));
+    }
+
+    #[tokio::test]
+    async fn settings_say_where_the_secret_in_force_comes_from_and_when_the_old_one_ends() {
+        let (_dir, app) = app();
+        let (_, s) = call(&app, "GET", "/api/settings", "").await;
+        assert_eq!((s["secret_source"].as_str(), s["secret_rotation_hours"].as_u64()), (Some("none"), Some(24)), "{s}");
+        let put = |body: &'static str| {
+            let req = Request::put("/api/settings").header("host", "127.0.0.1:8787").header("content-type", "application/json").body(Body::from(body)).unwrap();
+            let app = app.clone();
+            async move {
+                let res = app.oneshot(req).await.unwrap();
+                let status = res.status();
+                (status, serde_json::from_slice::<serde_json::Value>(&res.into_body().collect().await.unwrap().to_bytes()).unwrap())
+            }
+        };
+        let (status, s) = put(r#"{"webhook_secret": "first"}"#).await;
+        assert_eq!((status, s["secret_source"].as_str(), &s["previous_secret_until"]), (StatusCode::OK, Some("file"), &json!(null)), "a first secret replaces none: no window");
+        let (_, s) = put(r#"{"webhook_secret": "second"}"#).await;
+        let until = time::OffsetDateTime::parse(s["previous_secret_until"].as_str().expect("a replaced secret has a window"), &time::format_description::well_known::Rfc3339).unwrap();
+        let hours = (until - time::OffsetDateTime::now_utc()).whole_minutes() as f64 / 60.0;
+        assert!((23.9..=24.0).contains(&hours), "the old secret is accepted for the 24 h window, {hours} h left");
+        assert!(!s.to_string().contains("first") && !s.to_string().contains("second"), "no answer holds a secret: {s}");
+
+        let (_dir, app) = app_with(|c| {
+            c.webhook_secret = crate::klikit::WebhookSecret::new("from-env");
+            c.webhook_secret_source = crate::config::SecretSource::Environment;
+        });
+        let (_, s) = call(&app, "GET", "/api/settings", "").await;
+        assert_eq!(s["secret_source"].as_str(), Some("environment"), "KLIKIT_WEBHOOK_SECRET wins at every start, and settings say so: {s}");
+        assert!(!s.to_string().contains("from-env"));
     }
 
     #[tokio::test]

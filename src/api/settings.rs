@@ -2,7 +2,11 @@
 //! changes, persisted in `config.toml` in the data dir.
 //!
 //! The webhook secret is write-only: a `PUT` may set it (and the intake uses
-//! it at once), but no answer ever contains it, only `secret_configured`.
+//! it at once), but no answer ever contains it, only `secret_configured`,
+//! where the secret in force comes from (`secret_source`: the environment
+//! wins over the file at every start), and until when the one it replaced
+//! is still accepted (`previous_secret_until`, the rotation window, kept in
+//! `config.toml` across restarts).
 //! Tunnel mode and status-name overrides are saved for the next start.
 
 use std::collections::BTreeMap;
@@ -16,7 +20,9 @@ use tokio::sync::Mutex;
 
 use super::wire::{ErrorBody, Settings as SettingsView, SettingsUpdate};
 use super::AppState;
-use crate::config::{self, ConfigError, ConfigFile, TunnelMode};
+use crate::config::{self, ConfigError, ConfigFile, SecretSource, TunnelMode};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 use crate::klikit::WebhookSecret;
 
 /// Longest webhook secret accepted from the settings view.
@@ -51,17 +57,37 @@ impl IntoResponse for SettingsError {
     }
 }
 
-fn view_of(file: &ConfigFile, state: &AppState) -> SettingsView {
-    view(file, state.intake.secret_configured(), state.partner.as_ref().and_then(|p| p.client.config()))
+/// What the view says about the secret, apart from the file.
+struct SecretFacts {
+    configured: bool,
+    source: SecretSource,
+    rotation_hours: u64,
 }
 
-fn view(file: &ConfigFile, secret_configured: bool, klikit: Option<crate::partner::PartnerConfig>) -> SettingsView {
+fn secret_facts(state: &AppState) -> SecretFacts {
+    let configured = state.intake.secret_configured();
+    let source = match state.config.webhook_secret_source {
+        SecretSource::Environment => SecretSource::Environment,
+        _ if configured => SecretSource::File,
+        _ => SecretSource::None,
+    };
+    SecretFacts { configured, source, rotation_hours: state.config.secret_rotation.as_secs() / 3600 }
+}
+
+fn view_of(file: &ConfigFile, state: &AppState) -> SettingsView {
+    view(file, secret_facts(state), state.partner.as_ref().and_then(|p| p.client.config()))
+}
+
+fn view(file: &ConfigFile, facts: SecretFacts, klikit: Option<crate::partner::PartnerConfig>) -> SettingsView {
     let board = file.board.unwrap_or_default();
     SettingsView {
         klikit_configured: klikit.is_some(),
         klikit_api_url: klikit.map(|c| c.base_url),
         branches: file.branches.clone().unwrap_or_default(),
-        secret_configured,
+        secret_configured: facts.configured,
+        secret_source: facts.source,
+        previous_secret_until: file.webhook_secret_previous_until.clone(),
+        secret_rotation_hours: facts.rotation_hours,
         warn_after_minutes: board.warn_after_minutes,
         late_after_minutes: board.late_after_minutes,
         chime: board.chime,
@@ -90,17 +116,20 @@ pub async fn put_settings(
     let mut file = read(&state).await?;
     let current = state.partner.as_ref().and_then(|p| p.client.config());
     let klikit = klikit_keys(&mut file, &update, current)?;
-    let secret = apply(&mut file, update)?;
+    let now = OffsetDateTime::now_utc();
+    let window = time::Duration::try_from(state.config.secret_rotation).unwrap_or(time::Duration::DAY);
+    let in_force = state.intake.current_secret();
+    let secret = apply(&mut file, update, in_force.as_ref(), now + window)?;
     let dir = state.config.data_dir.clone();
     let saved = file.clone();
     tokio::task::spawn_blocking(move || config::save_config_file(&dir, &saved)).await.map_err(|_| SettingsError::Task)??;
     if let Some(secret) = secret {
-        // The new secret first; a previous one from the environment or the
-        // file stays accepted while klikit catches up.
-        let mut secrets = vec![secret];
-        secrets.extend(state.config.webhook_secret_previous.iter().cloned());
-        state.intake.set_secrets(secrets);
-        tracing::info!("webhook secret changed from the settings view");
+        // The new secret first; the one it replaced stays accepted until
+        // the end of the window while klikit catches up.
+        let previous = file.webhook_secret_previous.clone().and_then(WebhookSecret::new);
+        let until = file.webhook_secret_previous_until.as_deref().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+        state.intake.set_secrets_until(std::iter::once(secret).chain(previous).collect(), until);
+        tracing::info!(previous_accepted_until = ?until, "webhook secret changed from the settings view");
     }
     match (klikit, &state.partner) {
         (Some(keys), Some(partner)) => {
@@ -134,7 +163,9 @@ fn klikit_keys(file: &mut ConfigFile, update: &SettingsUpdate, current: Option<c
 
 /// Validates `update` and applies it to `file`. Returns the new webhook
 /// secret when there is one. Leaves `file` untouched on an error.
-fn apply(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<WebhookSecret>, SettingsError> {
+/// A new secret replaces `in_force` (the one deliveries are checked with
+/// now), which stays accepted until `window_end`.
+fn apply(file: &mut ConfigFile, update: SettingsUpdate, in_force: Option<&WebhookSecret>, window_end: OffsetDateTime) -> Result<Option<WebhookSecret>, SettingsError> {
     let secret = match update.webhook_secret.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) if s.len() > MAX_SECRET_LEN => return Err(SettingsError::Invalid(format!("the webhook secret is longer than {MAX_SECRET_LEN} characters"))),
@@ -154,10 +185,12 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<Webhook
         return Err(SettingsError::Invalid("a named tunnel needs its token: set KDS_TUNNEL_TOKEN or tunnel_token in config.toml first".into()));
     }
 
-    if let Some(s) = &update.webhook_secret {
-        if secret.is_some() {
-            file.webhook_secret = Some(s.trim().to_string());
+    if let Some(new) = &secret {
+        if let Some(old) = in_force.filter(|old| *old != new) {
+            file.webhook_secret_previous = Some(old.expose().to_string());
+            file.webhook_secret_previous_until = Some(window_end.format(&Rfc3339).map_err(|_| SettingsError::Task)?);
         }
+        file.webhook_secret = Some(new.expose().to_string());
     }
     file.board = Some(board);
     file.status_names = status_names;
@@ -192,10 +225,29 @@ mod tests {
         serde_json::from_value(json).unwrap()
     }
 
+    const END: OffsetDateTime = time::macros::datetime!(2026-07-16 18:00 UTC);
+
+    fn apply_now(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<WebhookSecret>, SettingsError> {
+        apply(file, update, None, END)
+    }
+
+    #[test]
+    fn a_new_secret_keeps_the_one_in_force_until_the_window_ends() {
+        let mut file = ConfigFile { webhook_secret: Some("file-secret".into()), ..Default::default() };
+        let in_force = WebhookSecret::new("env-secret").unwrap();
+        let new = apply(&mut file, update(json!({"webhook_secret": "new-secret"})), Some(&in_force), END).unwrap();
+        assert_eq!(new, WebhookSecret::new("new-secret"));
+        assert_eq!(file.webhook_secret_previous.as_deref(), Some("env-secret"), "the previous secret is the one klikit signed with until now");
+        assert_eq!(file.webhook_secret_previous_until.as_deref(), Some("2026-07-16T18:00:00Z"), "kept in config.toml, so it survives a restart");
+        let mut same = file.clone();
+        apply(&mut same, update(json!({"webhook_secret": "new-secret"})), new.as_ref(), END + time::Duration::DAY).unwrap();
+        assert_eq!(same.webhook_secret_previous_until, file.webhook_secret_previous_until, "saving the same secret again starts no new window");
+    }
+
     #[test]
     fn a_change_is_validated_before_anything_is_applied() {
         let mut file = ConfigFile::default();
-        let err = apply(&mut file, update(json!({"webhook_secret": "new-secret", "warn_after_minutes": 12, "late_after_minutes": 8}))).unwrap_err();
+        let err = apply_now(&mut file, update(json!({"webhook_secret": "new-secret", "warn_after_minutes": 12, "late_after_minutes": 8}))).unwrap_err();
         assert!(matches!(err, SettingsError::Invalid(_)), "amber after red is refused");
         assert!(file.webhook_secret.is_none(), "a refused change leaves the secret as it was");
         assert!(file.board.is_none());
@@ -204,9 +256,9 @@ mod tests {
     #[test]
     fn an_empty_secret_keeps_the_old_one_and_a_new_one_is_returned_for_the_intake() {
         let mut file = ConfigFile { webhook_secret: Some("old".into()), ..Default::default() };
-        assert!(apply(&mut file, update(json!({"webhook_secret": "  "}))).unwrap().is_none());
+        assert!(apply_now(&mut file, update(json!({"webhook_secret": "  "}))).unwrap().is_none());
         assert_eq!(file.webhook_secret.as_deref(), Some("old"), "a blank field in the form is not a new secret");
-        let new = apply(&mut file, update(json!({"webhook_secret": " new-secret\n"}))).unwrap();
+        let new = apply_now(&mut file, update(json!({"webhook_secret": " new-secret\n"}))).unwrap();
         assert_eq!(new, Some(WebhookSecret::new("new-secret").unwrap()), "a pasted trailing newline is not part of the secret");
         assert_eq!(file.webhook_secret.as_deref(), Some("new-secret"));
     }
@@ -214,17 +266,17 @@ mod tests {
     #[test]
     fn status_names_are_numbers_to_plain_names() {
         let mut file = ConfigFile::default();
-        apply(&mut file, update(json!({"status_names": {"5": "ready", " 12 ": "on_hold"}}))).unwrap();
+        apply_now(&mut file, update(json!({"status_names": {"5": "ready", " 12 ": "on_hold"}}))).unwrap();
         assert_eq!(file.status_names.get("5").map(String::as_str), Some("READY"));
         assert_eq!(file.status_names.get("12").map(String::as_str), Some("ON_HOLD"));
-        assert!(apply(&mut file, update(json!({"status_names": {"five": "READY"}}))).is_err());
-        assert!(apply(&mut file, update(json!({"status_names": {"5": "<b>x</b>"}}))).is_err(), "names are plain words");
+        assert!(apply_now(&mut file, update(json!({"status_names": {"five": "READY"}}))).is_err());
+        assert!(apply_now(&mut file, update(json!({"status_names": {"5": "<b>x</b>"}}))).is_err(), "names are plain words");
     }
 
     #[test]
     fn status_names_are_normalised_by_the_core_as_the_status_table_reads_them() {
         let mut file = ConfigFile::default();
-        apply(&mut file, update(json!({"status_names": {"12": " on hold", "13": "out-of-stock"}}))).unwrap();
+        apply_now(&mut file, update(json!({"status_names": {"12": " on hold", "13": "out-of-stock"}}))).unwrap();
         assert_eq!(file.status_names.get("12").map(String::as_str), Some("ON_HOLD"), "the board may send names as typed");
         assert_eq!(file.status_names.get("13").map(String::as_str), Some("OUT_OF_STOCK"));
     }
@@ -238,7 +290,7 @@ mod tests {
             ..Default::default()
         };
         let keys = crate::partner::PartnerConfig::new(crate::partner::client::DEV_BASE, "pk-never-shown", "sk-never-shown");
-        let shown = serde_json::to_string(&view(&file, true, keys)).unwrap();
+        let shown = serde_json::to_string(&view(&file, SecretFacts { configured: true, source: SecretSource::File, rotation_hours: 24 }, keys)).unwrap();
         for secret in ["whsec-never-shown", "pk-never-shown", "sk-never-shown"] {
             assert!(!shown.contains(secret), "{secret} must never be in an answer: {shown}");
         }

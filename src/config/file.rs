@@ -19,6 +19,11 @@ pub struct ConfigFile {
     pub listen: Option<String>,
     pub webhook_secret: Option<String>,
     pub webhook_secret_previous: Option<String>,
+    /// Until when (RFC 3339) the previous secret is still accepted; written
+    /// by the settings view when it changes the secret.
+    pub webhook_secret_previous_until: Option<String>,
+    /// How long a secret replaced in the settings view stays accepted.
+    pub secret_rotation_hours: Option<u32>,
     pub api_token: Option<String>,
     pub tunnel: Option<TunnelMode>,
     pub tunnel_token: Option<String>,

@@ -37,6 +37,27 @@ pub const DEFAULT_WEBHOOK_LISTEN: &str = "127.0.0.1:8080";
 /// Default app listener: board and API, loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 
+/// Default cap on open connections, per listener. Well under the common
+/// limit of 1,024 open files for both listeners together, the database and
+/// cloudflared.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+
+/// How long a secret replaced in the settings view is still accepted, by
+/// default: klikit may have signed deliveries with it that are still being
+/// retried.
+pub const DEFAULT_SECRET_ROTATION: Duration = Duration::from_secs(24 * 3600);
+
+/// Where the webhook secret in force came from. The environment wins over
+/// the file at every start.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSource {
+    Environment,
+    File,
+    None,
+}
+
 /// Why the configuration cannot be used. Each names its cause in one line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -100,6 +121,13 @@ pub struct Config {
     pub webhook_secret: Option<WebhookSecret>,
     /// The previous secret, accepted too while a rotation is under way.
     pub webhook_secret_previous: Option<WebhookSecret>,
+    /// Until when the previous secret is accepted (`None`: for as long as
+    /// it is configured, as one from the environment is).
+    pub webhook_secret_previous_until: Option<time::OffsetDateTime>,
+    /// Where the current webhook secret came from.
+    pub webhook_secret_source: SecretSource,
+    /// How long a secret replaced in the settings view stays accepted.
+    pub secret_rotation: Duration,
     /// Required on the app listener when it is bound beyond loopback.
     pub api_token: Option<Secret>,
     pub tunnel: TunnelMode,
@@ -128,6 +156,11 @@ pub struct Config {
     pub catchup_every: Duration,
     /// The klikit branch ids this kitchen serves; empty: all.
     pub branches: Vec<i64>,
+    /// Most connections open at once on each listener.
+    pub max_connections: usize,
+    /// Most body bytes the intake holds in memory at once (unsigned
+    /// bodies included: they are read before they can be checked).
+    pub intake_budget_bytes: u64,
 }
 
 impl Config {
@@ -140,6 +173,9 @@ impl Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             webhook_secret: None,
             webhook_secret_previous: None,
+            webhook_secret_previous_until: None,
+            webhook_secret_source: SecretSource::None,
+            secret_rotation: DEFAULT_SECRET_ROTATION,
             api_token: None,
             tunnel: TunnelMode::Off,
             tunnel_token: None,
@@ -153,7 +189,14 @@ impl Config {
             partner: None,
             catchup_every: crate::partner::catchup::DEFAULT_EVERY,
             branches: Vec::new(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            intake_budget_bytes: crate::intake::DEFAULT_BUDGET_BYTES,
         }
+    }
+
+    /// What each listener allows its connections.
+    pub fn connection_limits(&self) -> crate::server::ConnectionLimits {
+        crate::server::ConnectionLimits { header_timeout: self.header_timeout, max_connections: self.max_connections }
     }
 
     /// The database path.
@@ -176,6 +219,7 @@ impl Config {
         };
         prepare_data_dir(&data_dir)?;
         let file = read_file(&data_dir.join(CONFIG_FILE))?;
+        warn_if_others_can_read(&data_dir.join(CONFIG_FILE), "config.toml (it may hold the webhook secret)");
 
         let mut config = Config::for_data_dir(&data_dir);
         config.webhook_listen = addr(
@@ -183,9 +227,29 @@ impl Config {
             overrides.webhook_listen.or_else(|| env("KDS_WEBHOOK_LISTEN")).or(file.webhook_listen).as_deref().unwrap_or(DEFAULT_WEBHOOK_LISTEN),
         )?;
         config.listen = addr("listen address", overrides.listen.or_else(|| env("KDS_LISTEN")).or(file.listen).as_deref().unwrap_or(DEFAULT_LISTEN))?;
+        config.webhook_secret_source = match (env("KLIKIT_WEBHOOK_SECRET"), &file.webhook_secret) {
+            (Some(_), _) => SecretSource::Environment,
+            (None, Some(_)) => SecretSource::File,
+            (None, None) => SecretSource::None,
+        };
         config.webhook_secret = secret("KLIKIT_WEBHOOK_SECRET", env("KLIKIT_WEBHOOK_SECRET").or(file.webhook_secret))?;
-        config.webhook_secret_previous =
-            secret("KLIKIT_WEBHOOK_SECRET_PREVIOUS", env("KLIKIT_WEBHOOK_SECRET_PREVIOUS").or(file.webhook_secret_previous))?;
+        match env("KLIKIT_WEBHOOK_SECRET_PREVIOUS") {
+            Some(v) => config.webhook_secret_previous = secret("KLIKIT_WEBHOOK_SECRET_PREVIOUS", Some(v))?,
+            None => {
+                config.webhook_secret_previous = secret("webhook_secret_previous", file.webhook_secret_previous)?;
+                config.webhook_secret_previous_until = match file.webhook_secret_previous_until {
+                    Some(t) => Some(time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339).map_err(|_| {
+                        ConfigError::Invalid { name: "webhook_secret_previous_until", reason: format!("{t:?} is not a time like 2026-07-15T18:24:13Z") }
+                    })?),
+                    None => None,
+                };
+            }
+        }
+        if let Some(v) = env("KDS_SECRET_ROTATION_HOURS") {
+            config.secret_rotation = Duration::from_secs(number("KDS_SECRET_ROTATION_HOURS", &v, 0..=24 * 30)? * 3600);
+        } else if let Some(h) = file.secret_rotation_hours {
+            config.secret_rotation = Duration::from_secs(number("secret_rotation_hours", &h.to_string(), 0..=24 * 30)? * 3600);
+        }
         config.api_token = env("KDS_API_TOKEN").or(file.api_token).and_then(Secret::new);
         config.tunnel = match overrides.tunnel {
             Some(m) => m,
@@ -245,6 +309,18 @@ impl Config {
             })?;
             config.catchup_every = Duration::from_secs(minutes * 60);
         }
+        if let Some(v) = env("KDS_HEADER_TIMEOUT_SECS") {
+            config.header_timeout = Duration::from_secs(number("KDS_HEADER_TIMEOUT_SECS", &v, 1..=300)?);
+        }
+        if let Some(v) = env("KDS_BODY_TIMEOUT_SECS") {
+            config.body_timeout = Duration::from_secs(number("KDS_BODY_TIMEOUT_SECS", &v, 1..=300)?);
+        }
+        if let Some(v) = env("KDS_MAX_CONNECTIONS") {
+            config.max_connections = number("KDS_MAX_CONNECTIONS", &v, 1..=100_000)? as usize;
+        }
+        if let Some(v) = env("KDS_INTAKE_BUFFER_MIB") {
+            config.intake_budget_bytes = number("KDS_INTAKE_BUFFER_MIB", &v, 4..=4096)? * 1024 * 1024;
+        }
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }
@@ -262,9 +338,40 @@ pub fn default_data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kds").map(|d| d.data_dir().to_path_buf())
 }
 
+/// Logs a warning when users other than the owner may read `path`.
+fn warn_if_others_can_read(path: &Path, what: &str) {
+    if let Some(mode) = others_can_read(path) {
+        tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "{what} is readable by other users of this computer: chmod go-rwx it");
+    }
+}
+
+/// The mode of `path` when group or others have any access to it; `None`
+/// when only its owner has (or it does not exist).
+pub fn others_can_read(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
     let fail = |reason: String| ConfigError::DataDir { path: dir.to_owned(), reason };
-    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    // Owner only (0700): the database holds customers' names, phone
+    // numbers and addresses. An existing dir is left as it is (it may be
+    // shared on purpose), with a warning.
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| fail(e.to_string()))?;
+    warn_if_others_can_read(dir, "the data dir");
     // Prove it is writable now rather than on the first delivery.
     let probe = dir.join(".kds-write-probe");
     std::fs::write(&probe, b"ok").map_err(|e| fail(format!("not writable: {e}")))?;
@@ -275,6 +382,13 @@ fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
 
 fn addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError::Invalid { name, reason: format!("{value:?} is not an address like 127.0.0.1:8080") })
+}
+
+fn number(name: &'static str, value: &str, range: std::ops::RangeInclusive<u64>) -> Result<u64, ConfigError> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(ConfigError::Invalid { name, reason: format!("{value:?} (expected a whole number from {} to {})", range.start(), range.end()) }),
+    }
 }
 
 fn flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -347,6 +461,39 @@ mod tests {
     }
 
     #[test]
+    fn connection_limits_come_from_the_environment_and_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = load(dir.path(), &[], Overrides::default()).unwrap();
+        assert_eq!((c.max_connections, c.header_timeout), (DEFAULT_MAX_CONNECTIONS, Duration::from_secs(10)), "defaults");
+        let c = load(dir.path(), &[("KDS_MAX_CONNECTIONS", "40"), ("KDS_HEADER_TIMEOUT_SECS", "2"), ("KDS_BODY_TIMEOUT_SECS", "3")], Overrides::default()).unwrap();
+        assert_eq!((c.max_connections, c.header_timeout, c.body_timeout), (40, Duration::from_secs(2), Duration::from_secs(3)));
+        for bad in [("KDS_MAX_CONNECTIONS", "0"), ("KDS_HEADER_TIMEOUT_SECS", "ten"), ("KDS_BODY_TIMEOUT_SECS", "100000")] {
+            let e = load(dir.path(), &[bad], Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains(bad.0), "a bad limit names itself: {e}");
+        }
+    }
+
+    #[test]
+    fn the_secret_source_and_the_rotation_window_are_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path(), &[], Overrides::default()).unwrap().webhook_secret_source, SecretSource::None);
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "webhook_secret = \"new\"\nwebhook_secret_previous = \"old\"\nwebhook_secret_previous_until = \"2026-07-16T18:00:00Z\"\nsecret_rotation_hours = 2\n",
+        )
+        .unwrap();
+        let c = load(dir.path(), &[], Overrides::default()).unwrap();
+        assert_eq!(c.webhook_secret_source, SecretSource::File);
+        assert_eq!(c.webhook_secret_previous, WebhookSecret::new("old"));
+        assert_eq!(c.webhook_secret_previous_until, Some(time::macros::datetime!(2026-07-16 18:00 UTC)), "the window's end survives a restart");
+        assert_eq!(c.secret_rotation, Duration::from_secs(2 * 3600));
+        let c = load(dir.path(), &[("KLIKIT_WEBHOOK_SECRET", "from-env")], Overrides::default()).unwrap();
+        assert_eq!(c.webhook_secret_source, SecretSource::Environment, "the environment wins, and settings must say so");
+        let c = load(dir.path(), &[("KLIKIT_WEBHOOK_SECRET_PREVIOUS", "env-old")], Overrides::default()).unwrap();
+        assert_eq!((c.webhook_secret_previous, c.webhook_secret_previous_until), (WebhookSecret::new("env-old"), None), "a previous secret from the environment has no end");
+    }
+
+    #[test]
     fn kiosk_comes_from_the_file_or_the_environment() {
         let dir = tempfile::tempdir().unwrap();
         assert!(!load(dir.path(), &[], Overrides::default()).unwrap().kiosk, "a window by default");
@@ -364,6 +511,23 @@ mod tests {
         assert_eq!(c.public_url.as_deref(), Some("https://orders.example.com"), "<url>/webhooks/klikit must not get a double slash");
         let e = load(dir.path(), &[("KDS_PUBLIC_URL", "orders.example.com")], Overrides::default()).unwrap_err();
         assert!(e.to_string().contains("public_url"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_data_dir_is_private_and_a_shared_config_file_is_noticed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("new").join("kds");
+        load(&data, &[], Overrides::default()).unwrap();
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the data dir holds customer data: owner only (was {mode:o})");
+        let file = data.join(CONFIG_FILE);
+        std::fs::write(&file, "").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(others_can_read(&file), Some(0o644), "a config.toml others can read is noticed (and warned about at start)");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(others_can_read(&file), None);
     }
 
     #[test]

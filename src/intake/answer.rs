@@ -10,12 +10,14 @@
 //! | valid, new event id | `200 {"status":"received"}` after the commit | yes |
 //! | valid, event id already stored | `200 {"status":"duplicate-ignored"}` | no second row |
 //! | an `x-klikit-*` header missing or empty | `400`, naming the header | no |
+//! | an `x-klikit-*` header sent more than once | `400`, naming the header | no |
 //! | signature wrong, not hex, wrong length | `401 {"error":"invalid signature"}` | no, counted |
 //! | body over 1 MiB | `413`, without buffering it | no |
 //! | `Content-Encoding` other than identity | `415` (the signature covers the bytes klikit sent; we do not guess) | no |
 //! | valid, but not JSON / not the envelope / unknown event type | `200`, marked unprocessable with the reason | yes |
 //! | the commit fails | `503` with `Retry-After` | no |
 //! | no secret configured | `503` with `Retry-After` | no |
+//! | the bodies in flight would exceed the memory budget | `503` with `Retry-After`, connection closed, body unread | no |
 //! | body trickled slower than the body timeout | `408`, connection closed | no |
 //!
 
@@ -51,11 +53,13 @@ pub enum Outcome {
     BodyError,
     NoSecret,
     StoreUnavailable,
+    /// The intake's memory budget for bodies in flight was full.
+    OverBudget,
 }
 
 impl Outcome {
     /// Every outcome, in the order above.
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 12] = [
         Outcome::Received,
         Outcome::Applied,
         Outcome::Duplicate,
@@ -67,6 +71,7 @@ impl Outcome {
         Outcome::BodyError,
         Outcome::NoSecret,
         Outcome::StoreUnavailable,
+        Outcome::OverBudget,
     ];
 
     /// The JSON name (for logs).
@@ -83,6 +88,7 @@ impl Outcome {
             Outcome::BodyError => "body_error",
             Outcome::NoSecret => "no_secret",
             Outcome::StoreUnavailable => "store_unavailable",
+            Outcome::OverBudget => "over_budget",
         }
     }
 }
@@ -124,6 +130,8 @@ pub enum IntakeError {
     MissingHeader(&'static str),
     #[error("bad header {0}: {1}")]
     BadHeader(&'static str, &'static str),
+    #[error("header {0} sent more than once")]
+    RepeatedHeader(String),
     #[error("invalid signature: {0}")]
     InvalidSignature(SignatureError),
     #[error("body too large")]
@@ -136,6 +144,8 @@ pub enum IntakeError {
     BodyRead,
     #[error("no webhook secret configured")]
     NoSecret,
+    #[error("too many bodies in flight (memory budget full)")]
+    OverBudget,
     #[error("store: {0}")]
     Store(StoreError),
 }
@@ -143,12 +153,13 @@ pub enum IntakeError {
 impl IntakeError {
     pub(super) fn outcome(&self) -> Outcome {
         match self {
-            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) => Outcome::BadRequest,
+            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) | IntakeError::RepeatedHeader(_) => Outcome::BadRequest,
             IntakeError::InvalidSignature(_) => Outcome::InvalidSignature,
             IntakeError::TooLarge => Outcome::TooLarge,
             IntakeError::UnsupportedEncoding => Outcome::UnsupportedEncoding,
             IntakeError::BodyTimeout | IntakeError::BodyRead => Outcome::BodyError,
             IntakeError::NoSecret => Outcome::NoSecret,
+            IntakeError::OverBudget => Outcome::OverBudget,
             IntakeError::Store(_) => Outcome::StoreUnavailable,
         }
     }
@@ -159,6 +170,7 @@ impl IntoResponse for IntakeError {
         let (status, message, retry_after) = match &self {
             IntakeError::MissingHeader(name) => (StatusCode::BAD_REQUEST, format!("missing header {name}"), None),
             IntakeError::BadHeader(name, why) => (StatusCode::BAD_REQUEST, format!("bad header {name}: {why}"), None),
+            IntakeError::RepeatedHeader(name) => (StatusCode::BAD_REQUEST, format!("header {name} sent more than once; send each x-klikit-* header once"), None),
             IntakeError::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid signature".into(), None),
             IntakeError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, format!("body too large (limit {MAX_BODY_BYTES} bytes)"), None),
             IntakeError::UnsupportedEncoding => {
@@ -167,13 +179,14 @@ impl IntoResponse for IntakeError {
             IntakeError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "body not received in time".into(), None),
             IntakeError::BodyRead => (StatusCode::BAD_REQUEST, "body could not be read".into(), None),
             IntakeError::NoSecret => (StatusCode::SERVICE_UNAVAILABLE, "receiver not configured".into(), Some("60")),
+            IntakeError::OverBudget => (StatusCode::SERVICE_UNAVAILABLE, "too busy, retry later".into(), Some("5")),
             IntakeError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable, retry later".into(), Some("5")),
         };
         let mut response = (status, Json(json!({ "error": message }))).into_response();
         if let Some(secs) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(secs));
         }
-        if matches!(self, IntakeError::BodyTimeout | IntakeError::TooLarge) {
+        if matches!(self, IntakeError::BodyTimeout | IntakeError::TooLarge | IntakeError::OverBudget) {
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
@@ -200,12 +213,14 @@ mod tests {
         let cases: Vec<(IntakeError, StatusCode, Option<&str>, Option<&str>)> = vec![
             (IntakeError::MissingHeader("x-klikit-signature"), StatusCode::BAD_REQUEST, None, None),
             (IntakeError::BadHeader("x-klikit-event-id", "too long"), StatusCode::BAD_REQUEST, None, None),
+            (IntakeError::RepeatedHeader("x-klikit-event-id".into()), StatusCode::BAD_REQUEST, None, None),
             (IntakeError::InvalidSignature(SignatureError::Mismatch), StatusCode::UNAUTHORIZED, None, None),
             (IntakeError::TooLarge, StatusCode::PAYLOAD_TOO_LARGE, None, Some("close")),
             (IntakeError::UnsupportedEncoding, StatusCode::UNSUPPORTED_MEDIA_TYPE, None, None),
             (IntakeError::BodyTimeout, StatusCode::REQUEST_TIMEOUT, None, Some("close")),
             (IntakeError::BodyRead, StatusCode::BAD_REQUEST, None, None),
             (IntakeError::NoSecret, StatusCode::SERVICE_UNAVAILABLE, Some("60"), None),
+            (IntakeError::OverBudget, StatusCode::SERVICE_UNAVAILABLE, Some("5"), Some("close")),
             (IntakeError::Store(StoreError::Full), StatusCode::SERVICE_UNAVAILABLE, Some("5"), None),
         ];
         for (error, status, retry, conn) in cases {

@@ -25,10 +25,13 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 mod answer;
+mod budget;
 mod stats;
 mod watch;
 
 pub use answer::{IntakeError, Outcome};
+pub use budget::{BudgetSnapshot, DEFAULT_BUDGET_BYTES, SMALL_BODY_BYTES};
+use budget::BodyBudget;
 use answer::Accepted;
 pub use stats::{IntakeSnapshot, Refusal};
 use stats::IntakeStats;
@@ -48,18 +51,35 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct Intake {
     store: Store,
     secrets: Arc<RwLock<Vec<WebhookSecret>>>,
+    /// Until when the secrets after the first (the previous ones) are
+    /// accepted; `None`: for as long as they are configured.
+    previous_until: Arc<RwLock<Option<OffsetDateTime>>>,
     stats: Arc<IntakeStats>,
     applier: Arc<Notify>,
     body_timeout: Duration,
     alerts: Alerts,
     storage: Arc<Mutex<StorageWatch>>,
+    budget: Arc<BodyBudget>,
 }
 
 impl Intake {
     /// `secrets`: current first, then the previous one during a rotation.
     pub fn new(store: Store, secrets: Vec<WebhookSecret>, applier: Arc<Notify>, body_timeout: Duration) -> Intake {
         let (stats, alerts, storage) = (Arc::default(), Alerts::default(), Arc::default());
-        Intake { store, secrets: Arc::new(RwLock::new(secrets)), stats, applier, body_timeout, alerts, storage }
+        let budget = Arc::new(BodyBudget::new(DEFAULT_BUDGET_BYTES));
+        let previous_until = Arc::default();
+        Intake { store, secrets: Arc::new(RwLock::new(secrets)), previous_until, stats, applier, body_timeout, alerts, storage, budget }
+    }
+
+    /// Bounds the body bytes in flight at once to `bytes` (see [`budget`]).
+    pub fn with_body_budget(mut self, bytes: u64) -> Intake {
+        self.budget = Arc::new(BodyBudget::new(bytes));
+        self
+    }
+
+    /// The memory budget's figures now.
+    pub fn body_budget(&self) -> BudgetSnapshot {
+        self.budget.snapshot()
     }
 
     /// Raises the receiver's alerts on `alerts` (by default they go nowhere).
@@ -70,6 +90,14 @@ impl Intake {
 
     /// Replaces the accepted secrets (the settings view does this).
     pub fn set_secrets(&self, secrets: Vec<WebhookSecret>) {
+        self.set_secrets_until(secrets, None);
+    }
+
+    /// Replaces the accepted secrets, the previous ones (all but the first)
+    /// accepted only before `previous_until` when it is given: the rotation
+    /// window.
+    pub fn set_secrets_until(&self, secrets: Vec<WebhookSecret>, previous_until: Option<OffsetDateTime>) {
+        *self.previous_until.write().unwrap() = previous_until;
         *self.secrets.write().unwrap() = secrets;
         self.stats.no_secret_logged.store(false, Ordering::Relaxed);
     }
@@ -91,10 +119,12 @@ impl Intake {
     }
 
     async fn receive(&self, headers: &HeaderMap, body: Body, now: OffsetDateTime) -> Result<Accepted, IntakeError> {
-        if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
-            if len > MAX_BODY_BYTES as u64 {
-                return Err(IntakeError::TooLarge);
-            }
+        let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if length.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+            return Err(IntakeError::TooLarge);
+        }
+        if let Some(name) = repeated_klikit_header(headers) {
+            return Err(IntakeError::RepeatedHeader(name));
         }
         let signature = required(headers, klikit::SIGNATURE_HEADER)?;
         let event_id = required(headers, klikit::EVENT_ID_HEADER)?;
@@ -106,13 +136,20 @@ impl Intake {
         if secrets.is_empty() {
             return Err(IntakeError::NoSecret);
         }
+        if self.store.read_only() {
+            return Err(IntakeError::Store(crate::store::StoreError::ReadOnly));
+        }
         if let Some(enc) = headers.get(header::CONTENT_ENCODING) {
             if !enc.as_bytes().eq_ignore_ascii_case(b"identity") {
                 return Err(IntakeError::UnsupportedEncoding);
             }
         }
+        // Held until the delivery is answered: the body is in memory till then.
+        let _reserved = self.budget.reserve(length.unwrap_or(MAX_BODY_BYTES as u64)).ok_or(IntakeError::OverBudget)?;
         let body = read_body(body, self.body_timeout).await?;
-        let refs: Vec<&WebhookSecret> = secrets.iter().collect();
+        let previous_until = *self.previous_until.read().unwrap();
+        let in_window = previous_until.is_none_or(|until| now < until);
+        let refs: Vec<&WebhookSecret> = secrets.iter().enumerate().filter(|(i, _)| *i == 0 || in_window).map(|(_, s)| s).collect();
         klikit::verify(&refs, &body, signature).map_err(IntakeError::InvalidSignature)?;
 
         let unprocessable = match EventType::parse(event_type) {
@@ -138,6 +175,13 @@ impl Intake {
             InsertOutcome::Duplicate { .. } => Ok(Accepted::Duplicate),
         }
     }
+}
+
+/// The first `x-klikit-*` header sent more than once, if any. Two event ids
+/// would let the dedupe read one while the stored headers show the other, so
+/// such a delivery is refused rather than guessed at.
+fn repeated_klikit_header(headers: &HeaderMap) -> Option<String> {
+    headers.keys().map(|n| n.as_str()).find(|n| n.starts_with("x-klikit-") && headers.get_all(*n).iter().nth(1).is_some()).map(str::to_owned)
 }
 
 fn required<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<&'h str, IntakeError> {
@@ -197,9 +241,14 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -
             tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome().as_str(), latency_us, "delivery");
         }
         Err(error) => {
-            if matches!(error, IntakeError::NoSecret) && intake.stats.no_secret_logged.swap(true, Ordering::Relaxed) {
+            let quiet = match error {
                 // Logged once already; health shows it too.
-            } else {
+                IntakeError::NoSecret => intake.stats.no_secret_logged.swap(true, Ordering::Relaxed),
+                // A flood: said at 1, 2, 4, 8… refusals, so it cannot fill the disk.
+                IntakeError::OverBudget => !intake.body_budget().refused.is_power_of_two(),
+                _ => false,
+            };
+            if !quiet {
                 tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome().as_str(), reason = %error, latency_us, "delivery refused");
             }
             intake.stats.remember(Refusal { at: now, event_id, event_type, outcome: error.outcome(), detail: error.to_string() });
@@ -283,6 +332,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_repeated_klikit_header_is_refused_and_nothing_is_stored() {
+        let f = fixture();
+        for name in [klikit::EVENT_ID_HEADER, klikit::SIGNATURE_HEADER, klikit::EVENT_TYPE_HEADER, "x-klikit-anything"] {
+            let mut req = request(BODY, &f.secret.sign(BODY), "e1", "klikit.order.created.v2");
+            if !req.headers().contains_key(name) {
+                req.headers_mut().append(name, HeaderValue::from_static("e3"));
+            }
+            req.headers_mut().append(name, HeaderValue::from_static("e2"));
+            let (s, b) = call(&f.intake, req).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{name} twice: which one is meant cannot be known");
+            assert!(b["error"].as_str().unwrap().contains(name), "the error names the header: {b}");
+        }
+        assert!(f.intake.store.delivery("e1").await.unwrap().is_none(), "a refused delivery is not stored");
+        assert!(f.intake.store.delivery("e2").await.unwrap().is_none(), "a refused delivery is not stored");
+    }
+
+    #[tokio::test]
     async fn forged_signature_is_401_and_counted() {
         let f = fixture();
         let other = WebhookSecret::new("not-the-secret").unwrap();
@@ -290,6 +356,21 @@ mod tests {
         assert_eq!((s, b), (StatusCode::UNAUTHORIZED, json!({"error": "invalid signature"})));
         assert_eq!(f.intake.stats().invalid_signature, 1, "refusals are counted for diagnostics");
         assert!(f.intake.store.delivery("e1").await.unwrap().is_none(), "a forged delivery is never stored");
+    }
+
+    #[tokio::test]
+    async fn the_previous_secret_is_accepted_only_within_its_window() {
+        let f = fixture();
+        let old = WebhookSecret::new("old-secret").unwrap();
+        let now = OffsetDateTime::now_utc();
+        f.intake.set_secrets_until(vec![f.secret.clone(), old.clone()], Some(now + time::Duration::hours(1)));
+        let (s, _) = call(&f.intake, request(BODY, &old.sign(BODY), "in-window", "klikit.order.created.v2")).await;
+        assert_eq!(s, StatusCode::OK, "klikit's deliveries signed before it switched over still count within the window");
+        f.intake.set_secrets_until(vec![f.secret.clone(), old.clone()], Some(now - time::Duration::seconds(1)));
+        let (s, _) = call(&f.intake, request(BODY, &old.sign(BODY), "after-window", "klikit.order.created.v2")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "after the window the old secret is no longer accepted");
+        let (s, _) = call(&f.intake, request(BODY, &f.secret.sign(BODY), "current", "klikit.order.created.v2")).await;
+        assert_eq!(s, StatusCode::OK, "the current secret has no window");
     }
 
     #[tokio::test]

@@ -27,6 +27,7 @@ pub(super) struct IntakeStats {
     too_large: AtomicU64,
     store_unavailable: AtomicU64,
     no_secret: AtomicU64,
+    over_budget: AtomicU64,
     pub(super) no_secret_logged: AtomicBool,
     refusals: Mutex<VecDeque<Refusal>>,
 }
@@ -53,6 +54,7 @@ pub struct IntakeSnapshot {
     pub too_large: u64,
     pub store_unavailable: u64,
     pub no_secret: u64,
+    pub over_budget: u64,
     pub recent_refusals: Vec<Refusal>,
 }
 
@@ -66,6 +68,7 @@ impl IntakeStats {
             Err(IntakeError::TooLarge) => &self.too_large,
             Err(IntakeError::Store(_)) => &self.store_unavailable,
             Err(IntakeError::NoSecret) => &self.no_secret,
+            Err(IntakeError::OverBudget) => &self.over_budget,
             Err(_) => &self.bad_request,
         };
         counter.fetch_add(1, Ordering::Relaxed);
@@ -90,6 +93,7 @@ impl IntakeStats {
             too_large: n(&self.too_large),
             store_unavailable: n(&self.store_unavailable),
             no_secret: n(&self.no_secret),
+            over_budget: n(&self.over_budget),
             recent_refusals: self.refusals.lock().unwrap().iter().rev().cloned().collect(),
         }
     }

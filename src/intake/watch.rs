@@ -31,6 +31,7 @@ impl Intake {
                 let cause = match e {
                     StoreError::Full => "the disk is full",
                     StoreError::Busy => "the database is busy",
+                    StoreError::ReadOnly => "the database is read-only",
                     _ => "storage failed (see the log)",
                 };
                 self.alerts.raise(Alert::ReceiverDown { reason: format!("{cause}: klikit's orders are refused (503) and retried by klikit") });

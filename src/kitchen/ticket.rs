@@ -161,7 +161,9 @@ impl Ticket {
     /// Recomputes the fields that follow from the others.
     pub(super) fn refresh_derived(&mut self) {
         self.changed = self.lines.iter().any(|l| l.change.is_some());
-        self.item_count = self.lines.iter().filter(|l| l.change != Some(LineChange::Removed)).map(|l| l.quantity).sum();
+        // Saturating: quantities are bounded where they are decoded, and a
+        // sum must never panic (debug) or wrap (release) if one gets past.
+        self.item_count = self.lines.iter().filter(|l| l.change != Some(LineChange::Removed)).fold(0u32, |n, l| n.saturating_add(l.quantity));
         self.open = !self.other_branch
             && match self.column {
             Column::Done => false,

@@ -21,6 +21,12 @@ use super::envelope::order_id;
 /// Deepest modifier nesting read; deeper levels are cut off rather than
 /// letting a hostile body recurse without bound.
 const MAX_MODIFIER_DEPTH: usize = 8;
+/// Largest quantity believed on a line or a modifier. A kitchen never makes
+/// ten thousand of anything for one order; more is a broken or hostile
+/// record, and the delivery is kept as unprocessable rather than shown.
+pub const MAX_QUANTITY: u32 = 9_999;
+/// Most lines believed in one order's cart, for the same reason.
+pub const MAX_LINES: usize = 500;
 
 /// Why a delivery's orders cannot be decoded. Written for a person: it is
 /// stored as the delivery's unprocessable reason.
@@ -34,6 +40,8 @@ pub enum OrderError {
     NotObject(usize),
     #[error("order #{0} in \"orders\" has no usable \"id\"")]
     NoId(usize),
+    #[error("order #{0} in \"orders\" is not believable: {1}")]
+    Absurd(usize, String),
 }
 
 /// A brand as shown on a ticket.
@@ -138,6 +146,7 @@ pub fn decode_orders(body: &[u8]) -> Result<Vec<Order>, OrderError> {
         .map(|(i, o)| {
             let o = o.as_object().ok_or(OrderError::NotObject(i))?;
             let mut order = Order::decode(o).ok_or(OrderError::NoId(i))?;
+            order.check_bounds().map_err(|why| OrderError::Absurd(i, why))?;
             if order.brand.is_none() {
                 order.brand = envelope_brand.map(|id| Brand { id, title: None });
             }
@@ -181,9 +190,36 @@ impl Order {
         })
     }
 
-    /// Total quantity of all lines.
+    /// Total quantity of all lines (saturating: no sum of quantities can
+    /// overflow, whatever got past [`Order::check_bounds`]).
     pub fn item_count(lines: &[Line]) -> u32 {
-        lines.iter().map(|l| l.quantity).sum()
+        lines.iter().fold(0u32, |n, l| n.saturating_add(l.quantity))
+    }
+
+    /// Whether the numbers are believable: at most [`MAX_LINES`] lines, and
+    /// no line or modifier quantity over [`MAX_QUANTITY`] (a negative one
+    /// was already read as 0). Says what is wrong when they are not.
+    pub fn check_bounds(&self) -> Result<(), String> {
+        fn modifiers(ms: &[Modifier]) -> Result<(), String> {
+            for m in ms {
+                if m.quantity > MAX_QUANTITY {
+                    return Err(format!("modifier {:?} has quantity {} (more than {MAX_QUANTITY})", m.name, m.quantity));
+                }
+                modifiers(&m.modifiers)?;
+            }
+            Ok(())
+        }
+        let lines = self.lines.as_deref().unwrap_or_default();
+        if lines.len() > MAX_LINES {
+            return Err(format!("{} cart lines (more than {MAX_LINES})", lines.len()));
+        }
+        for line in lines {
+            if line.quantity > MAX_QUANTITY {
+                return Err(format!("line {:?} has quantity {} (more than {MAX_QUANTITY})", line.name, line.quantity));
+            }
+            modifiers(&line.modifiers)?;
+        }
+        Ok(())
     }
 }
 
@@ -332,6 +368,25 @@ mod tests {
         assert_eq!(decode_orders(br#"{"orders": []}"#), Err(OrderError::NoOrders));
         assert_eq!(decode_orders(br#"{"orders": [{"id": 1}, {"x": 1}]}"#), Err(OrderError::NoId(1)));
         assert_eq!(decode_orders(br#"{"orders": [3]}"#), Err(OrderError::NotObject(0)));
+    }
+
+    #[test]
+    fn absurd_quantities_and_carts_are_unprocessable_with_their_reason() {
+        let near_max = u32::MAX as i64 - 5;
+        let body = |cart: Value| serde_json::to_vec(&json!({"orders": [{"id": 1}, {"id": 2, "cart_v2": cart}]})).unwrap();
+        let two_huge = body(json!([{"name": "Rice", "quantity": near_max}, {"name": "Tea", "quantity": near_max}]));
+        let e = decode_orders(&two_huge).unwrap_err();
+        assert!(matches!(e, OrderError::Absurd(1, _)), "the second order is named: {e}");
+        assert!(e.to_string().contains("Rice") && e.to_string().contains("9999"), "the reason says which line and the limit: {e}");
+        let huge_modifier = body(json!([{"name": "Rice", "quantity": 1, "modifier_groups": [{"modifiers": [{"name": "Egg", "quantity": 1e12}]}]}]));
+        assert!(decode_orders(&huge_modifier).unwrap_err().to_string().contains("Egg"));
+        let many = body(Value::Array((0..=MAX_LINES).map(|i| json!({"name": format!("x{i}"), "quantity": 1})).collect()));
+        assert!(decode_orders(&many).unwrap_err().to_string().contains("cart lines"));
+        let fine = body(json!([{"name": "Rice", "quantity": MAX_QUANTITY}, {"name": "Tea", "quantity": -3}]));
+        let orders = decode_orders(&fine).expect("the largest believable quantity, and a negative one read as 0, decode");
+        assert_eq!(Order::item_count(orders[1].lines.as_deref().unwrap()), MAX_QUANTITY);
+        let saturated = [Line { name: "a".into(), quantity: u32::MAX, comment: None, modifiers: vec![] }, Line { name: "b".into(), quantity: 7, comment: None, modifiers: vec![] }];
+        assert_eq!(Order::item_count(&saturated), u32::MAX, "a sum of quantities saturates, never overflows");
     }
 
     #[test]

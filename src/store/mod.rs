@@ -57,8 +57,12 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 pub enum StoreError {
     #[error("cannot open the database at {path}: {reason}")]
     Open { path: PathBuf, reason: String },
-    #[error("the database at {path} is corrupt or not a kds database ({reason})")]
+    #[error("the database at {path} is corrupt or not a kds database ({reason}); kds will not start on it: stop kds, move the file aside (keep it), then restore a backup or start again to begin empty")]
     Corrupt { path: PathBuf, reason: String },
+    #[error("the database at {path} is missing or empty, but this data dir held one (its .marker file is there); kds will not start empty over lost orders: restore the file, or delete {path}.marker to start empty on purpose")]
+    Lost { path: PathBuf },
+    #[error("the database is read-only")]
+    ReadOnly,
     #[error("the database was written by a newer kds (schema {found}, this build knows {known})")]
     TooNew { found: u32, known: u32 },
     #[error("the database is busy or locked")]
@@ -122,9 +126,18 @@ struct Inner {
     changes: tokio::sync::broadcast::Sender<TicketChange>,
     /// Set by `close`: readers coming back from a query are dropped, not pooled.
     closed: std::sync::atomic::AtomicBool,
+    /// SQLite opened the file read-only (no write permission, a read-only
+    /// file system): nothing can be stored.
+    read_only: bool,
 }
 
 impl Store {
+    /// Whether the database could only be opened read-only: deliveries
+    /// must then be refused, never acknowledged.
+    pub fn read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
     /// Where the database file lives.
     pub fn path(&self) -> &Path {
         &self.inner.path

@@ -32,6 +32,8 @@ impl Store {
     pub fn open(path: &Path, options: StoreOptions) -> Result<Store, StoreError> {
         let open_err = |e: rusqlite::Error| StoreError::Open { path: path.to_owned(), reason: e.to_string() };
         let corrupt = |e: rusqlite::Error| StoreError::Corrupt { path: path.to_owned(), reason: e.to_string() };
+        guard_against_lost_data(path)?;
+        create_private(path).map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?;
         let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(open_err)?;
         // Reading the schema is the cheapest check that this is a database at all.
@@ -53,10 +55,23 @@ impl Store {
         if let Some(pages) = options.max_page_count {
             conn.query_row(&format!("PRAGMA max_page_count={pages}"), [], |_| Ok(())).map_err(open_err)?;
         }
+        // A page damaged in the middle of the file is only found when read:
+        // check them all now rather than answer 503 later with the intake
+        // still saying 200.
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
+        if check != "ok" {
+            let first: Vec<&str> = check.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("***")).take(2).collect();
+            return Err(StoreError::Corrupt { path: path.to_owned(), reason: format!("quick_check: {}", first.join("; ")) });
+        }
         migrate(&mut conn).map_err(|e| match e {
             StoreError::Sqlite(reason) => StoreError::Corrupt { path: path.to_owned(), reason },
             other => other,
         })?;
+        std::fs::write(marker_path(path), MARKER_TEXT).map_err(|e| StoreError::Open { path: path.to_owned(), reason: format!("cannot write the marker file: {e}") })?;
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
+        if read_only {
+            tracing::error!(path = %path.display(), "store: the database is read-only: deliveries are refused (503) until it is writable");
+        }
 
         let checkpointer = checkpoint::Checkpointer::start(&mut conn, path, sync, std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
             .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?;
@@ -75,9 +90,62 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 changes: tokio::sync::broadcast::channel(tickets::CHANGE_CHANNEL_CAPACITY).0,
                 closed: Default::default(),
+                read_only,
             }),
         })
     }
+}
+
+/// Beside the database, written once it has been created: its presence says
+/// the data dir has held a database, so a missing or empty one is a loss
+/// to report, never a fresh start.
+const MARKER_SUFFIX: &str = ".marker";
+const MARKER_TEXT: &str = "kds keeps a database beside this file. If the database is missing or empty while this file exists,\nkds refuses to start rather than start empty. To start empty on purpose, delete this file too.\n";
+
+fn marker_path(path: &Path) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(MARKER_SUFFIX);
+    p.into()
+}
+
+/// Refuses a missing or zero-byte database where one was before: the
+/// marker file is there, or a write-ahead log with content is.
+fn guard_against_lost_data(path: &Path) -> Result<(), StoreError> {
+    let empty = std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(true);
+    if !empty {
+        return Ok(());
+    }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal_has_data = std::fs::metadata(std::path::PathBuf::from(wal)).is_ok_and(|m| m.len() > 0);
+    if marker_path(path).exists() || wal_has_data {
+        return Err(StoreError::Lost { path: path.to_owned() });
+    }
+    Ok(())
+}
+
+/// Creates the database file owner-only (0600) when it does not exist yet,
+/// and narrows an existing one (and its `-wal`, `-shm`) to 0600. SQLite
+/// gives the WAL and SHM files the database file's mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let p = std::path::PathBuf::from(p);
+            if let Ok(m) = std::fs::metadata(&p) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -124,6 +192,58 @@ mod tests {
             Err(other) => panic!("expected Corrupt, got {other}"),
             Ok(_) => panic!("a garbage file must not open as a database"),
         }
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_and_its_wal_and_shm_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kds.sqlite");
+        let store = Store::open(&path, StoreOptions::default()).unwrap();
+        store.write(|c| Ok(c.execute_batch("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)")?)).await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let mode = std::fs::metadata(format!("{}{suffix}", path.display())).expect("exists while open").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "kds.sqlite{suffix} holds customer data: owner only (was {mode:o})");
+        }
+        store.close();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Store::open(&path, StoreOptions::default()).unwrap().close();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "a database an older kds left 0644 is narrowed");
+    }
+
+    #[test]
+    fn damage_in_the_middle_of_the_file_is_found_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kds.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("CREATE TABLE filler (x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 400) INSERT INTO filler SELECT randomblob(900) FROM n;").unwrap();
+        }
+        Store::open(&path, StoreOptions::default()).unwrap().close();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle..middle + 8192].fill(0x5a);
+        std::fs::write(&path, &bytes).unwrap();
+        match Store::open(&path, StoreOptions::default()) {
+            Err(e @ StoreError::Corrupt { .. }) => assert!(e.to_string().contains("restore"), "the message says what to do: {e}"),
+            Err(other) => panic!("expected Corrupt, got {other}"),
+            Ok(_) => panic!("a database with garbage in its middle must not open"),
+        }
+    }
+
+    #[test]
+    fn an_empty_or_missing_database_where_one_was_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kds.sqlite");
+        Store::open(&path, StoreOptions::default()).unwrap().close();
+        std::fs::write(&path, b"").unwrap();
+        let e = Store::open(&path, StoreOptions::default()).err().expect("a zero-byte database where one was must not start empty");
+        assert!(matches!(e, StoreError::Lost { .. }) && e.to_string().contains(".marker"), "the message says what happened and how to start empty on purpose: {e}");
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(Store::open(&path, StoreOptions::default()), Err(StoreError::Lost { .. })), "a vanished database too");
+        let fresh = tempfile::tempdir().unwrap();
+        Store::open(&fresh.path().join("kds.sqlite"), StoreOptions::default()).expect("a first start, with no marker, starts empty").close();
     }
 
     #[test]

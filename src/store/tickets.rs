@@ -153,6 +153,11 @@ struct Changed<R> {
     changes: Vec<TicketChange>,
 }
 
+/// The message a panic was raised with, when it has one.
+pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".into())
+}
+
 impl Store {
     /// Committed ticket changes from now on, in `seq` order. A receiver that
     /// lags gets `RecvError::Lagged` and should re-read with
@@ -213,7 +218,11 @@ impl Store {
                 }
                 let kept = tx.changes.len();
                 tx.delivery_seq = Some(d.seq);
-                let result = apply(d, tx);
+                // One delivery must never stop the pipeline: a panic while
+                // applying it (a bug) marks it unprocessable, like a body
+                // that cannot be decoded, and the next one goes on.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| apply(d, tx)))
+                    .unwrap_or_else(|panic| Err(ApplyError::Unprocessable(format!("applying it failed (a kds bug, see the log): {}", panic_message(&*panic)))));
                 tx.delivery_seq = None;
                 match result {
                     Ok(outcome) => {
@@ -404,7 +413,7 @@ mod tests {
     use super::*;
     use crate::kitchen::{Action, Kitchen};
     use crate::klikit::decode_orders;
-    use crate::store::{NewDelivery, StoreOptions};
+    use crate::store::{DeliveryState, NewDelivery, StoreOptions};
 
     fn delivery(id: &str, body: &[u8]) -> NewDelivery {
         NewDelivery {
@@ -416,6 +425,40 @@ mod tests {
             received_at: OffsetDateTime::now_utc(),
             unprocessable: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_panic_applying_one_delivery_marks_it_unprocessable_and_the_next_is_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), StoreOptions::default()).unwrap();
+        for (id, order) in [("poison", 1), ("fine", 2)] {
+            let body = serde_json::to_vec(&serde_json::json!({"orders": [{"id": order, "status": 1}]})).unwrap();
+            store.insert_delivery(delivery(id, &body)).await.unwrap();
+        }
+        let pending = store.pending_deliveries(0, 100).await.unwrap();
+        let kitchen = Kitchen::default();
+        let now = OffsetDateTime::now_utc();
+        let results = store
+            .apply_deliveries(pending, now, move |d, tx| {
+                let o = &decode_orders(&d.body).unwrap()[0];
+                let applied = kitchen.apply(tx.record(&o.id)?.as_ref(), o, now);
+                tx.save(&applied.record, &applied.events)?;
+                if d.event_id == "poison" {
+                    panic!("injected: a bug met while applying this delivery");
+                }
+                Ok(())
+            })
+            .await
+            .expect("a panic in one delivery must not fail the write job");
+        assert_eq!(results.len(), 2, "the delivery after the panicking one is applied in the same pass");
+        let poison = store.delivery("poison").await.unwrap().unwrap();
+        assert_eq!(poison.state, DeliveryState::Unprocessable);
+        assert!(poison.reason.as_deref().unwrap().contains("injected"), "the reason says what happened: {:?}", poison.reason);
+        assert!(store.ticket("1").await.unwrap().is_none(), "what the panicking delivery wrote is rolled back");
+        assert_eq!(store.delivery("fine").await.unwrap().unwrap().state, DeliveryState::Applied);
+        assert!(store.ticket("2").await.unwrap().is_some());
+        store.insert_delivery(delivery("later", b"{}")).await.expect("the writer thread is still alive");
+        store.close();
     }
 
     async fn apply_pending(store: &Store, kitchen: &Kitchen) -> Vec<DeliveryApplied<usize>> {

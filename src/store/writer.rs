@@ -61,7 +61,16 @@ where
 {
     fn run(self: Box<Self>, conn: &Connection) -> (Completion, Option<StoreError>) {
         let TypedJob { f, reply, after_commit, .. } = *self;
-        let result = in_savepoint(conn, f);
+        // A job that panics is its own failure; it must not take the writer
+        // thread (and with it every later write) down.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| in_savepoint(conn, f))).unwrap_or_else(|panic| {
+            let message = super::tickets::panic_message(&*panic);
+            tracing::error!(%message, "store: a write job panicked; it is answered with an error and the writer goes on");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            }
+            Err(StoreError::Internal(format!("the write job panicked: {message}")))
+        });
         let error = result.as_ref().err().cloned();
         let completion: Completion = Box::new(move |commit_error: Option<&StoreError>| {
             let out = match (commit_error, result) {
@@ -262,6 +271,29 @@ mod tests {
         store.close();
     }
 
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_alone_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), StoreOptions::default()).unwrap();
+        store.write(|c| Ok(c.execute_batch("CREATE TABLE t (x INTEGER)")?)).await.unwrap();
+        let (a, b) = tokio::join!(
+            store.write(|c| {
+                c.execute("INSERT INTO t VALUES (1)", [])?;
+                if c.is_autocommit() {
+                    return Ok(());
+                }
+                panic!("injected panic in a write job")
+            }),
+            store.write(|c| Ok(c.execute("INSERT INTO t VALUES (2)", []).map(|_| ())?)),
+        );
+        assert!(matches!(a, Err(StoreError::Internal(ref m)) if m.contains("injected")), "the panicking job hears why: {a:?}");
+        assert!(b.is_ok(), "the job batched with it still commits");
+        let rows: Vec<i64> = store.read(|c| Ok(c.prepare("SELECT x FROM t")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?)).await.unwrap();
+        assert_eq!(rows, vec![2], "the panicking job's insert is rolled back");
+        assert!(store.write(|_| Ok(())).await.is_ok(), "the writer thread is still alive");
+        store.close();
+    }
 
     #[tokio::test]
     async fn failing_job_rolls_back_alone() {

@@ -50,10 +50,13 @@ export async function until(what, check, ms = 10_000, every = 50) {
 
 /** A running `kds serve`. `restart()` stops it and starts it again on the same ports and data dir. */
 export class Kds {
-  constructor() {
+  /** `listen`: the app listener's address (beyond loopback it needs `env.KDS_API_TOKEN`); `env`: more environment for `kds serve`. */
+  constructor({ listen = "127.0.0.1", env = {} } = {}) {
     this.dataDir = mkdtempSync(join(tmpdir(), "kds-e2e-"));
     this.child = null;
     this.log = "";
+    this.listen = listen;
+    this.env = env;
   }
 
   async start() {
@@ -61,14 +64,15 @@ export class Kds {
     this.appPort ??= await freePort();
     this.child = spawn(
       KDS,
-      ["serve", "--data-dir", this.dataDir, "--webhook-listen", `127.0.0.1:${this.intakePort}`, "--listen", `127.0.0.1:${this.appPort}`],
-      { env: { ...process.env, KLIKIT_WEBHOOK_SECRET: SECRET, KDS_LOG: process.env.KDS_LOG ?? "warn" }, stdio: ["ignore", "ignore", "pipe"] },
+      ["serve", "--data-dir", this.dataDir, "--webhook-listen", `127.0.0.1:${this.intakePort}`, "--listen", `${this.listen}:${this.appPort}`],
+      { env: { ...process.env, KLIKIT_WEBHOOK_SECRET: SECRET, KDS_LOG: process.env.KDS_LOG ?? "warn", ...this.env }, stdio: ["ignore", "ignore", "pipe"] },
     );
     this.child.stderr.on("data", (d) => (this.log += d.toString()));
     const child = this.child;
     await until("kds serve to answer /api/health", async () => {
       if (child.exitCode !== null) throw new Error(`kds serve exited ${child.exitCode}: ${this.log}`);
-      const r = await fetch(`${this.url}/api/health`);
+      const token = this.env.KDS_API_TOKEN;
+      const r = await fetch(`${this.url}/api/health`, token ? { headers: { authorization: `Bearer ${token}` } } : undefined);
       return r.ok;
     }, 30_000);
     return this;

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use crate::config::SecretSource;
 use crate::config::TunnelMode;
 pub use crate::intake::Outcome;
 pub use crate::kitchen::{Action, Column, Driver, LineChange, TicketLine};
@@ -255,6 +256,8 @@ pub struct IntakeHealth {
 pub enum StoreStatus {
     Ok,
     Unavailable,
+    /// The database could only be opened read-only: deliveries get 503.
+    ReadOnly,
 }
 
 /// The store's deliveries.
@@ -312,6 +315,13 @@ pub struct StoreDown {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     pub secret_configured: bool,
+    /// Where the secret in force came from: the environment wins over the
+    /// file at every start.
+    pub secret_source: SecretSource,
+    /// Until when (RFC 3339) the secret replaced last is still accepted.
+    pub previous_secret_until: Option<String>,
+    /// How long a replaced secret stays accepted, in hours.
+    pub secret_rotation_hours: u64,
     pub warn_after_minutes: u32,
     pub late_after_minutes: u32,
     pub chime: bool,
@@ -320,14 +330,11 @@ pub struct Settings {
     /// klikit status code → name overrides, names already normalised.
     pub status_names: BTreeMap<String, String>,
     /// klikit partner keys are in use (they are never shown).
-    #[cfg_attr(test, ts(optional, as = "Option<bool>"))]
     pub klikit_configured: bool,
     /// The partner API base in use, if any.
-    #[cfg_attr(test, ts(optional))]
     pub klikit_api_url: Option<String>,
     /// The klikit branch ids this kitchen serves (empty: all); a change
     /// takes effect at the next start.
-    #[cfg_attr(test, ts(optional, as = "Option<Vec<i64>>"))]
     pub branches: Vec<i64>,
 }
 
@@ -338,6 +345,9 @@ impl Default for Settings {
         let board = crate::config::BoardSettings::default();
         Settings {
             secret_configured: false,
+            secret_source: SecretSource::None,
+            previous_secret_until: None,
+            secret_rotation_hours: crate::config::DEFAULT_SECRET_ROTATION.as_secs() / 3600,
             warn_after_minutes: board.warn_after_minutes,
             late_after_minutes: board.late_after_minutes,
             chime: board.chime,

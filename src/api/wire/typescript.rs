@@ -42,7 +42,7 @@ fn types() -> String {
         Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, Ticket, TicketList, TicketEvent, DoneList,
         Action, ActionRequest, ErrorBody, Outcome, Delivery, DeliveryList,
         Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, HealthUnavailable, StoreDown,
-        Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
+        SecretSource, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
     ));
     out
 }

@@ -62,6 +62,11 @@ const DIAGNOSES: Record<DeliveryOutcome, (why: string) => Diagnosis> = {
     fix: "klikit will retry. Check free disk space and that the data directory is writable.",
     severity: "bad",
   }),
+  over_budget: () => ({
+    words: "Refused with 503: too many request bodies were arriving at once (the receiver's memory budget was full).",
+    fix: "klikit will retry. If it keeps happening, someone may be flooding the receiver; KDS_INTAKE_BUFFER_MIB sets the budget.",
+    severity: "bad",
+  }),
 };
 
 /// `outcome` is a string: a row from a newer server may name one this board

@@ -16,10 +16,10 @@ export const BOARD_COLUMNS: readonly Column[] = ["scheduled","new","preparing","
 export const NEXT_COLUMN: Readonly<Record<Column, Column | null>> = {"cancelled":null,"done":null,"new":"preparing","preparing":"ready","ready":"done","scheduled":"new"};
 
 /** Every delivery outcome the diagnostics view can show. */
-export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ["received","applied","duplicate","unprocessable","invalid_signature","bad_request","too_large","unsupported_encoding","body_error","no_secret","store_unavailable"];
+export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ["received","applied","duplicate","unprocessable","invalid_signature","bad_request","too_large","unsupported_encoding","body_error","no_secret","store_unavailable","over_budget"];
 
 /** The live stream's event names. */
 export const LIVE_EVENTS: readonly LiveEventName[] = ["snapshot","ticket","health","ping"];
 
 /** The settings before the server answers (config.toml's [board] defaults). */
-export const DEFAULT_SETTINGS: Readonly<Settings> = {"secret_configured":false,"warn_after_minutes":5,"late_after_minutes":10,"chime":true,"chime_repeat":false,"tunnel":"off","status_names":{},"klikit_configured":false,"klikit_api_url":null,"branches":[]};
+export const DEFAULT_SETTINGS: Readonly<Settings> = {"secret_configured":false,"secret_source":"none","previous_secret_until":null,"secret_rotation_hours":24,"warn_after_minutes":5,"late_after_minutes":10,"chime":true,"chime_repeat":false,"tunnel":"off","status_names":{},"klikit_configured":false,"klikit_api_url":null,"branches":[]};

@@ -134,7 +134,7 @@ export type ErrorBody = { error: string, ticket?: Ticket, };
  * What became of one delivery, as the diagnostics view lists it: the
  * intake's answer, or (for a stored one) how far the applier took it.
  */
-export type DeliveryOutcome = "received" | "applied" | "duplicate" | "unprocessable" | "invalid_signature" | "bad_request" | "too_large" | "unsupported_encoding" | "body_error" | "no_secret" | "store_unavailable";
+export type DeliveryOutcome = "received" | "applied" | "duplicate" | "unprocessable" | "invalid_signature" | "bad_request" | "too_large" | "unsupported_encoding" | "body_error" | "no_secret" | "store_unavailable" | "over_budget";
 
 /**
  * One row of `GET /api/deliveries`: a stored delivery, or a refused attempt.
@@ -172,7 +172,7 @@ export type IntakeHealth = { secret_configured: boolean, listen: string, receive
 /**
  * Whether the store answers.
  */
-export type StoreStatus = "ok" | "unavailable";
+export type StoreStatus = "ok" | "unavailable" | "read_only";
 
 /**
  * The store's deliveries.
@@ -226,10 +226,29 @@ export type HealthUnavailable = { store: StoreDown, };
 export type StoreDown = { status: StoreStatus, };
 
 /**
+ * Where the webhook secret in force came from. The environment wins over
+ * the file at every start.
+ */
+export type SecretSource = "environment" | "file" | "none";
+
+/**
  * `GET /api/settings` and the answer to a `PUT`. Never holds a secret:
  * only whether one is configured.
  */
-export type Settings = { secret_configured: boolean, warn_after_minutes: number, late_after_minutes: number, chime: boolean, chime_repeat: boolean, tunnel: TunnelMode, 
+export type Settings = { secret_configured: boolean, 
+/**
+ * Where the secret in force came from: the environment wins over the
+ * file at every start.
+ */
+secret_source: SecretSource, 
+/**
+ * Until when (RFC 3339) the secret replaced last is still accepted.
+ */
+previous_secret_until: string | null, 
+/**
+ * How long a replaced secret stays accepted, in hours.
+ */
+secret_rotation_hours: number, warn_after_minutes: number, late_after_minutes: number, chime: boolean, chime_repeat: boolean, tunnel: TunnelMode, 
 /**
  * klikit status code → name overrides, names already normalised.
  */
@@ -237,16 +256,16 @@ status_names: { [key in string]: string },
 /**
  * klikit partner keys are in use (they are never shown).
  */
-klikit_configured?: boolean, 
+klikit_configured: boolean, 
 /**
  * The partner API base in use, if any.
  */
-klikit_api_url?: string, 
+klikit_api_url: string | null, 
 /**
  * The klikit branch ids this kitchen serves (empty: all); a change
  * takes effect at the next start.
  */
-branches?: Array<number>, };
+branches: Array<number>, };
 
 /**
  * `PUT /api/settings`: every field optional; `webhook_secret` only when it

@@ -1,0 +1,35 @@
+// A screen on the kitchen network: kds bound beyond loopback with an API
+// token that has the characters base64 makes (+ / =). The board is given
+// the token in its address, sends it percent-encoded in `?token=` on the
+// live stream, and must connect and show orders (issue 13, item 1).
+
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { browser, CREATED, Kds, openBoard, order } from "./kds.mjs";
+
+const TOKEN = "q+Zx/9k=Ab+/cD==";
+
+let kds: Kds;
+let chrome: Awaited<ReturnType<typeof browser>>;
+let page: Page;
+let problems: string[];
+
+beforeAll(async () => {
+  kds = await new Kds({ listen: "0.0.0.0", env: { KDS_API_TOKEN: TOKEN } }).start();
+  chrome = await browser();
+});
+
+afterAll(async () => {
+  await chrome?.close();
+  await kds?.close();
+});
+
+it("connects with a token holding + / = and shows a new order", async () => {
+  const unauthorized = await kds.api("/api/tickets");
+  expect(unauthorized.status, "beyond loopback the API needs the token").toBe(401);
+  ({ page, problems } = await openBoard(chrome.context, { url: `${kds.url}/#token=${encodeURIComponent(TOKEN)}` }));
+  await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 10_000 });
+  await kds.send(CREATED, order("01-order-created-single.json", { id: 7101, shortId: "TOK1" }));
+  await page.locator('[data-testid=ticket][data-order-id="7101"]').waitFor({ state: "visible", timeout: 10_000 });
+  expect(problems.filter((p) => !/Failed to load resource/.test(p)), "no script errors").toEqual([]);
+});
