@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Health } from "./api";
-import { diagnose, intakeSummary, tunnelSummary } from "./diagnosis";
+import type { Health, KlikitHealth } from "./api";
+import { diagnose, intakeSummary, klikitSummary, tunnelSummary } from "./diagnosis";
 
 const health = (over: { [K in keyof Health]?: Partial<Health[K]> } = {}): Health => {
   const base: Health = {
@@ -64,5 +64,23 @@ describe("header summaries", () => {
     expect(tunnelSummary(health({ tunnel: { state: "connected", url: "https://a.trycloudflare.com" } })).words).toContain("https://a.trycloudflare.com");
     expect(tunnelSummary(health({ tunnel: { state: "failed", reason: "x" } })).severity).toBe("bad");
     expect(tunnelSummary(null).severity).toBe("info");
+  });
+});
+
+describe("the klikit chip", () => {
+  const health = (klikit: Partial<KlikitHealth> | undefined) =>
+    ({ klikit: klikit && { state: "ok", waiting: 0, failed: 0, sent: 0, failing_since: null, reason: null, last_ok_at: null, last_catchup: null, ...klikit } }) as Health;
+  const clock = (iso: string) => iso.slice(11, 16);
+
+  it("is absent without partner keys or from an older server", () => {
+    expect(klikitSummary(health({ state: "off" }), clock), "off means no chip").toBeNull();
+    expect(klikitSummary(health(undefined), clock), "an older kds without the field reads as off").toBeNull();
+  });
+
+  it("words each state the server reports", () => {
+    expect(klikitSummary(health({ state: "ok" }), clock)).toEqual({ words: "klikit ok", severity: "good" });
+    expect(klikitSummary(health({ state: "waiting", waiting: 3 }), clock)?.words).toBe("klikit: 3 waiting");
+    expect(klikitSummary(health({ state: "failing", failed: 1, failing_since: "2026-11-30T20:15:00Z" }), clock)).toEqual({ words: "klikit failing since 20:15", severity: "bad" });
+    expect(klikitSummary(health({ state: "rejected" }), clock)).toEqual({ words: "klikit rejected our credentials", severity: "bad" });
   });
 });

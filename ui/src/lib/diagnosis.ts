@@ -106,3 +106,22 @@ export function tunnelSummary(h: Health | null): { words: string; severity: Seve
       return { words: `Tunnel ${t.state}`, severity: "info" };
   }
 }
+
+/// The header's "klikit" chip (null: no partner keys, so no chip). The
+/// state is the server's; this only words it.
+export function klikitSummary(h: Health | null, clock: (iso: string) => string): { words: string; severity: Severity } | null {
+  const k = h?.klikit;
+  if (!k || k.state === "off") return null;
+  switch (k.state) {
+    case "ok":
+      return { words: "klikit ok", severity: "good" };
+    case "waiting":
+      return { words: `klikit: ${k.waiting} waiting`, severity: "info" };
+    case "failing":
+      return { words: k.failing_since ? `klikit failing since ${clock(k.failing_since)}` : "klikit failing", severity: "bad" };
+    case "rejected":
+      return { words: "klikit rejected our credentials", severity: "bad" };
+    default:
+      return { words: `klikit ${k.state}`, severity: "info" };
+  }
+}

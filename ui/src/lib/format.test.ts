@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ageLevel, ago, changeLabel, clock, driverLabel, elapsed, isAllergyNote, modifierRows, orderTypeLabel, sourceLabel } from "./format";
+import { ageLevel, ago, changeLabel, clock, driverLabel, elapsed, isAllergyNote, type KlikitSync, modifierRows, orderTypeLabel, sourceLabel, syncDetail, syncMark } from "./format";
 
 const placed = "2026-06-25T09:00:00Z";
 const at = (s: string) => Date.parse(`2026-06-25T${s}Z`);
@@ -73,5 +73,24 @@ describe("card labels", () => {
     expect(ago(placed, at("09:00:05"))).toBe("just now");
     expect(ago(placed, at("09:03:00"))).toBe("3 min ago");
     expect(ago(null, at("09:00:00"))).toBe("never");
+  });
+});
+
+describe("the klikit sync mark", () => {
+  const sync = (state: KlikitSync["state"], more: Partial<KlikitSync> = {}): KlikitSync => ({ outbox_id: 7, action: "picked_up", state, reason: null, note: null, ...more });
+
+  it("names the action and where it stands", () => {
+    expect(syncMark(sync("waiting")), "a waiting action reads as in progress").toBe("klikit: picked up…");
+    expect(syncMark(sync("sent")), "a sent action is ticked").toBe("klikit ✓ picked up");
+    expect(syncMark(sync("failed")), "a failed action is crossed").toBe("klikit ✗ picked up");
+    expect(syncMark(sync("superseded"))).toBe("klikit: superseded");
+    expect(syncMark(sync("cancelled")), "a recalled action says nothing was sent").toBe("klikit: not sent");
+  });
+
+  it("shows the server's reason and note as they are, else what the state means", () => {
+    expect(syncDetail(sync("superseded", { reason: "klikit has it <b>cancelled</b>" })), "the reason is passed through as text, not HTML").toBe("klikit has it <b>cancelled</b>");
+    expect(syncDetail(sync("sent", { note: "klikit keeps its state" }))).toBe("klikit keeps its state");
+    expect(syncDetail(sync("failed", { reason: "gave up", note: "n" }))).toBe("gave up — n");
+    expect(syncDetail(sync("cancelled"))).toMatch(/nothing reached klikit/);
   });
 });

@@ -3,6 +3,8 @@
 
 import type { Line, Modifier, Ticket } from "./api";
 
+export type KlikitSync = NonNullable<Ticket["klikit_sync"]>;
+
 export type AgeLevel = "ok" | "warn" | "late";
 
 /// "4:07", "1:02:33"; past a day "2 d 3 h" (a stale order should not read as
@@ -122,4 +124,41 @@ export function ago(iso: string | null | undefined, now: number): string {
   if (secs < 3600) return `${Math.floor(secs / 60)} min ago`;
   if (secs < 86400) return `${Math.floor(secs / 3600)} h ago`;
   return `${Math.floor(secs / 86400)} d ago`;
+}
+
+/// The card's small klikit mark: what the last action is and where it
+/// stands, in the words a cook reads at a glance.
+export function syncMark(sync: KlikitSync): string {
+  const action = sync.action.replace("_", " ");
+  switch (sync.state) {
+    case "waiting":
+      return `klikit: ${action}…`;
+    case "sent":
+      return `klikit ✓ ${action}`;
+    case "failed":
+      return `klikit ✗ ${action}`;
+    case "superseded":
+      return "klikit: superseded";
+    case "cancelled":
+      return "klikit: not sent";
+    default:
+      return `klikit: ${sync.state}`;
+  }
+}
+
+/// What tapping the mark shows: the reason and note the server gave (plain
+/// text), or what the state means when there is none.
+export function syncDetail(sync: KlikitSync): string {
+  const parts = [sync.reason, sync.note].filter((p): p is string => !!p);
+  if (parts.length) return parts.join(" — ");
+  switch (sync.state) {
+    case "waiting":
+      return `Sending "${sync.action.replace("_", " ")}" to klikit.`;
+    case "sent":
+      return `klikit has "${sync.action.replace("_", " ")}".`;
+    case "cancelled":
+      return "Undone by a recall before it was sent: nothing reached klikit.";
+    default:
+      return sync.state;
+  }
 }

@@ -119,6 +119,18 @@ export class Screen {
     }
   }
 
+  /// A person's retry of a klikit action that failed (the outbox sends it again).
+  async retrySync(ticket: Ticket) {
+    const sync = ticket.klikit_sync;
+    if (!sync) return;
+    try {
+      await postJson(`/api/klikit/outbox/${sync.outbox_id}/retry`);
+      this.say(`#${ticket.short_id}: sending to klikit again`);
+    } catch (e) {
+      this.say(e instanceof ApiError && e.status === 409 ? `#${ticket.short_id}: that klikit action is no longer failed` : `Could not retry #${ticket.short_id}: the server did not answer`);
+    }
+  }
+
   /// A tap or Enter: acknowledge a cancelled ticket, else bump it (with undo).
   async primary(id: string) {
     const t = this.board.get(id);
