@@ -9,7 +9,9 @@
 //! the stored answer, same key with another body is a 409) and its
 //! transition rules, a queue of injected faults, counters a test asserts
 //! on, and an echo mode that posts the signed `status.updated` webhook back
-//! to an intake after each accepted PATCH.
+//! to an intake after each accepted PATCH. A test that runs the fake as a
+//! child process (`kds dev fake-klikit`) queues faults over HTTP with
+//! `POST /_fake/faults` (no auth: it is a test tool on loopback).
 //!
 //! What it never does: touch a kds store. It is klikit, seen from outside.
 
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
@@ -201,7 +203,51 @@ fn router(inner: Shared) -> Router {
         .route("/v1/partner/orders", get(orders))
         .route("/v1/partner/orders/{id}", get(order))
         .route("/v1/partner/orders/{id}/status", patch(set_status))
+        .route("/_fake/faults", post(queue_faults))
         .with_state(inner)
+}
+
+/// The body of `POST /_fake/faults`: `count` copies (default 1) of one
+/// fault, queued for the next requests.
+#[derive(serde::Deserialize)]
+struct FaultRequest {
+    fault: String,
+    #[serde(default = "one")]
+    count: usize,
+    #[serde(default)]
+    retry_after_secs: u64,
+    #[serde(default)]
+    ms: u64,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl FaultRequest {
+    fn fault(&self) -> Option<Fault> {
+        Some(match self.fault.as_str() {
+            "rate_limited" => Fault::RateLimited { retry_after_secs: self.retry_after_secs },
+            "server_error" => Fault::ServerError,
+            "slow" => Fault::Slow(Duration::from_millis(self.ms)),
+            "unauthorized" => Fault::Unauthorized,
+            _ => return None,
+        })
+    }
+}
+
+/// `POST /_fake/faults`: queues faults from another process; 400 for a
+/// fault the fake does not know. Answers how many are queued.
+async fn queue_faults(State(inner): State<Shared>, body: Result<Json<FaultRequest>, axum::extract::rejection::JsonRejection>) -> Response {
+    let Ok(Json(request)) = body else {
+        return error(StatusCode::BAD_REQUEST, "request_invalid", "expected {\"fault\", \"count\"?, \"retry_after_secs\"?, \"ms\"?}");
+    };
+    let Some(fault) = request.fault() else {
+        return error(StatusCode::BAD_REQUEST, "request_invalid", "fault is one of rate_limited, server_error, slow, unauthorized");
+    };
+    let mut s = inner.lock().unwrap();
+    s.faults.extend(std::iter::repeat_n(fault, request.count));
+    ok(json!({"queued": s.faults.len()}))
 }
 
 fn request_id() -> String {
@@ -459,7 +505,31 @@ async fn send_echo(echo: Echo, order: Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::allowed;
+    use super::{allowed, router, Inner};
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use base64::Engine;
+    use std::sync::{Arc, Mutex};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn faults_queued_over_http_answer_the_next_requests_in_order() {
+        let app = router(Arc::new(Mutex::new(Inner { partner_key: "k".into(), secret_key: "s".into(), ..Default::default() })));
+        let queue = |body: &str| Request::post("/_fake/faults").header("content-type", "application/json").body(Body::from(body.to_string())).unwrap();
+        let auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("k:s"));
+        let brands = || Request::get("/v1/partner/brands").header("authorization", auth.clone()).body(Body::empty()).unwrap();
+        assert_eq!(app.clone().oneshot(queue(r#"{"fault":"server_error","count":2}"#)).await.unwrap().status(), StatusCode::OK);
+        assert_eq!(app.clone().oneshot(queue(r#"{"fault":"rate_limited","retry_after_secs":3}"#)).await.unwrap().status(), StatusCode::OK);
+        for _ in 0..2 {
+            assert_eq!(app.clone().oneshot(brands()).await.unwrap().status(), StatusCode::INTERNAL_SERVER_ERROR, "the two queued 500s come first");
+        }
+        let limited = app.clone().oneshot(brands()).await.unwrap();
+        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "then the queued 429");
+        assert_eq!(limited.headers()["retry-after"], "3", "with the Retry-After it was queued with");
+        assert_eq!(app.clone().oneshot(brands()).await.unwrap().status(), StatusCode::OK, "the queue is empty again");
+        assert_eq!(app.clone().oneshot(queue(r#"{"fault":"meteor"}"#)).await.unwrap().status(), StatusCode::BAD_REQUEST, "an unknown fault is refused, not ignored");
+        assert_eq!(app.clone().oneshot(queue("not json")).await.unwrap().status(), StatusCode::BAD_REQUEST, "a body that is not a fault is refused");
+    }
 
     #[test]
     fn transitions_follow_the_draft_rules() {
