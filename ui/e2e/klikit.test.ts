@@ -1,0 +1,131 @@
+// Two-way klikit as a cook sees it, in a real browser: the real `kds serve`
+// pointed at the fake partner API (`kds dev fake-klikit`, a child process),
+// whose next answers are made slow or failing through its `/_fake/faults`
+// endpoint. The card's sync mark and the header's klikit chip are read from
+// the DOM; nothing here imitates the server.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import type { Health } from "../src/lib/api";
+import { browser, CREATED, freePort, KDS, Kds, openBoard, order, screenshotPath, until } from "./kds.mjs";
+
+const PARTNER_KEY = "e2e-partner-key";
+const PARTNER_SECRET = "e2e-partner-secret";
+
+let fake: ChildProcess;
+let fakeUrl: string;
+let fakeLog = "";
+let kds: Kds;
+let chrome: Awaited<ReturnType<typeof browser>>;
+let page: Page;
+let problems: string[];
+
+/// A pickup order still at PLACED, known to the fake and delivered to kds.
+function pickupOrder(shortId: string) {
+  return order("01-order-created-single.json", { shortId, minutesAgo: 1, status: 1, edit: (o) => (o.type = 1) });
+}
+
+/// The order the test taps through, seeded in the fake up front as klikit would hold it.
+const placed = pickupOrder("K101");
+const id = placed.orders[0].id;
+
+async function queueFault(fault: Record<string, unknown>) {
+  const r = await fetch(`${fakeUrl}/_fake/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
+  expect(r.status, `the fake queued ${JSON.stringify(fault)}: ${await r.text()}`).toBe(200);
+}
+
+const health = async () => (await kds.api("/api/health")).body as Health;
+const card = (orderId: number) => page.locator(`[data-testid=ticket][data-order-id="${orderId}"]`);
+const chip = () => page.getByTestId("klikit-state");
+
+async function chipSays(state: string, words: RegExp) {
+  await expect.poll(() => chip().getAttribute("data-state"), { timeout: 20_000 }).toBe(state);
+  expect(await chip().innerText(), `the ${state} chip says so in words`).toMatch(words);
+}
+
+async function markSays(orderId: number, state: string, words: RegExp) {
+  const mark = card(orderId).getByTestId("sync");
+  await expect.poll(() => mark.getAttribute("data-state"), { timeout: 20_000 }).toBe(state);
+  expect(await mark.innerText(), `the card's mark says ${state}`).toMatch(words);
+}
+
+beforeAll(async () => {
+  const seedFile = join(tmpdir(), `kds-e2e-klikit-seed-${process.pid}.json`);
+  writeFileSync(seedFile, JSON.stringify(placed));
+  const port = await freePort();
+  fake = spawn(KDS, ["dev", "fake-klikit", "--listen", `127.0.0.1:${port}`, "--partner-key", PARTNER_KEY, "--secret-key", PARTNER_SECRET, "--seed", seedFile], {
+    env: { ...process.env, KDS_LOG: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  fake.stdout!.on("data", (d) => (fakeLog += d.toString()));
+  fake.stderr!.on("data", (d) => (fakeLog += d.toString()));
+  await until("the fake klikit to start", () => {
+    if (fake.exitCode !== null) throw new Error(`fake klikit exited ${fake.exitCode}: ${fakeLog}`);
+    return fakeLog.includes("fake klikit:");
+  });
+  fakeUrl = `http://127.0.0.1:${port}`;
+  kds = await new Kds({ env: { KLIKIT_PARTNER_KEY: PARTNER_KEY, KLIKIT_PARTNER_SECRET: PARTNER_SECRET, KLIKIT_API_URL: `${fakeUrl}/v1/partner` } }).start();
+  // The start's catch-up talks to the fake first: faults queued before it ends would be its answers.
+  await until("kds's first catch-up to finish", async () => (await health()).klikit?.last_catchup?.at, 20_000);
+  chrome = await browser();
+  ({ page, problems } = await openBoard(chrome.context, kds));
+  await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 10_000 });
+});
+
+afterAll(async () => {
+  await chrome?.close();
+  await kds?.close();
+  fake?.kill("SIGTERM");
+  rmSync(join(tmpdir(), `kds-e2e-klikit-seed-${process.pid}.json`), { force: true });
+});
+
+afterEach(() => {
+  const real = problems.filter((p) => !/ERR_CONNECTION_REFUSED|Failed to load resource|net::ERR_/.test(p));
+  problems.length = 0;
+  expect(real, "the page logged no errors, broke no CSP rule and opened no dialog").toEqual([]);
+});
+
+describe("two-way klikit on the board", () => {
+  it("shows the klikit chip as ok when the keys work and nothing waits", async () => {
+    await chipSays("ok", /^klikit ok$/);
+  });
+
+  it("shows a bump's accept as waiting on the card and in the chip while klikit answers slowly, then sent", async () => {
+    await kds.send(CREATED, placed);
+    await card(id).locator(".short-id").waitFor({ timeout: 10_000 });
+    expect(await card(id).getByTestId("sync").count(), "no mark before any action for klikit").toBe(0);
+    await queueFault({ fault: "slow", ms: 4000 });
+    await card(id).locator(".short-id").click(); // New → Preparing: klikit must learn `accepted`
+    await markSays(id, "waiting", /klikit: accepted…/);
+    await chipSays("waiting", /^klikit: 1 waiting$/);
+    await markSays(id, "sent", /klikit ✓ accepted/);
+    await chipSays("ok", /^klikit ok$/);
+  });
+
+  it("shows a failed action with its reason and a Retry, the chip failing since when; Retry sends it", async () => {
+    await queueFault({ fault: "server_error", count: 5 }); // every try of the sender's budget
+    await card(id).locator(".short-id").click(); // Preparing → Ready: klikit must learn `ready`
+    await markSays(id, "failed", /klikit ✗ ready/);
+    await chipSays("failing", /^klikit failing since \d\d:\d\d$/);
+    const detail = card(id).getByTestId("sync-detail");
+    expect(await detail.innerText(), "a failed action shows why without a tap").toMatch(/gave up after 5 tries/);
+    await page.screenshot({ path: screenshotPath("klikit-sync.png") });
+
+    await detail.getByRole("button", { name: "Retry" }).click();
+    await markSays(id, "sent", /klikit ✓ ready/);
+    await chipSays("ok", /^klikit ok$/);
+    expect(await card(id).getByTestId("sync-detail").count(), "the reason goes away with the failure").toBe(0);
+  });
+
+  it("shows the reason of a mark on tap, as text", async () => {
+    const mark = card(id).getByTestId("sync");
+    await mark.click();
+    expect(await mark.getAttribute("aria-expanded")).toBe("true");
+    expect(await card(id).getByTestId("sync-detail").innerText(), "a sent action's detail says what klikit has").toMatch(/klikit has "ready"/);
+    expect((await kds.api(`/api/tickets`)).body.tickets.find((t: { order_id: string }) => t.order_id === String(id))?.column, "tapping the mark bumped nothing").toBe("ready");
+  });
+});
