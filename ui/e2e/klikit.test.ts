@@ -32,6 +32,8 @@ function pickupOrder(shortId: string) {
 /// The order the test taps through, seeded in the fake up front as klikit would hold it.
 const placed = pickupOrder("K101");
 const id = placed.orders[0].id;
+/// One the kitchen rejects.
+const unwanted = pickupOrder("K102");
 
 async function queueFault(fault: Record<string, unknown>) {
   const r = await fetch(`${fakeUrl}/_fake/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
@@ -55,7 +57,7 @@ async function markSays(orderId: number, state: string, words: RegExp) {
 
 beforeAll(async () => {
   const seedFile = join(tmpdir(), `kds-e2e-klikit-seed-${process.pid}.json`);
-  writeFileSync(seedFile, JSON.stringify(placed));
+  writeFileSync(seedFile, JSON.stringify({ ...placed, orders: [placed.orders[0], unwanted.orders[0]] }));
   const port = await freePort();
   fake = spawn(KDS, ["dev", "fake-klikit", "--listen", `127.0.0.1:${port}`, "--partner-key", PARTNER_KEY, "--secret-key", PARTNER_SECRET, "--seed", seedFile], {
     env: { ...process.env, KDS_LOG: "warn" },
@@ -127,5 +129,28 @@ describe("two-way klikit on the board", () => {
     expect(await mark.getAttribute("aria-expanded")).toBe("true");
     expect(await card(id).getByTestId("sync-detail").innerText(), "a sent action's detail says what klikit has").toMatch(/klikit has "ready"/);
     expect((await kds.api(`/api/tickets`)).body.tickets.find((t: { order_id: string }) => t.order_id === String(id))?.column, "tapping the mark bumped nothing").toBe("ready");
+  });
+
+  it("rejects an order only after a reason and a confirmation, and klikit learns it", async () => {
+    const other = unwanted.orders[0].id;
+    await kds.send(CREATED, unwanted);
+    const c = card(other);
+    await c.locator(".short-id").waitFor({ timeout: 10_000 });
+    await c.getByTestId("withdraw").click();
+    const confirm = c.getByTestId("withdraw-confirm").getByRole("button", { name: "Confirm" });
+    expect(await confirm.isDisabled(), "no reject without a reason").toBe(true);
+    await c.getByTestId("withdraw-confirm").getByRole("button", { name: "Keep order" }).click();
+    expect(await c.getAttribute("data-column"), "opening and closing the confirmation moves nothing").toBe("new");
+
+    await c.getByTestId("withdraw").click();
+    await c.getByTestId("withdraw-reason").selectOption("kitchen_closed");
+    await confirm.click();
+    const auth = `Basic ${Buffer.from(`${PARTNER_KEY}:${PARTNER_SECRET}`).toString("base64")}`;
+    await until("klikit to have the order rejected", async () => {
+      const r = await fetch(`${fakeUrl}/v1/partner/orders/${other}`, { headers: { authorization: auth } });
+      const body = await r.json();
+      return body.data?.status === 3;
+    }, 20_000);
+    await expect.poll(() => c.count(), { timeout: 10_000 }).toBe(0);
   });
 });

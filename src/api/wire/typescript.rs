@@ -66,6 +66,11 @@ fn constants() -> String {
     );
     constant("The column a bump moves a ticket to; null where a bump does nothing.", "NEXT_COLUMN: Readonly<Record<Column, Column | null>>", json(&next));
     constant("Every delivery outcome the diagnostics view can show.", "DELIVERY_OUTCOMES: readonly DeliveryOutcome[]", json(&Outcome::ALL));
+    constant(
+        "The reasons a kitchen may give for rejecting or cancelling an order (`reason_code`).",
+        "REASON_CODES: readonly string[]",
+        json(&crate::kitchen::sync::REASON_CODES),
+    );
     constant("The live stream's event names.", "LIVE_EVENTS: readonly LiveEventName[]", json(&LiveEventName::ALL));
     constant("The settings before the server answers (config.toml's [board] defaults).", "DEFAULT_SETTINGS: Readonly<Settings>", json(&Settings::default()));
     out

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ageLevel, ago, changeLabel, clock, driverLabel, elapsed, isAllergyNote, type KlikitSync, modifierRows, orderTypeLabel, sourceLabel, syncDetail, syncMark } from "./format";
+import { ageLevel, ago, changeLabel, clock, driverLabel, elapsed, isAllergyNote, type KlikitSync, modifierRows, orderTypeLabel, reasonLabel, sourceLabel, syncDetail, syncMark } from "./format";
 
 const placed = "2026-06-25T09:00:00Z";
 const at = (s: string) => Date.parse(`2026-06-25T${s}Z`);
@@ -92,5 +92,12 @@ describe("the klikit sync mark", () => {
     expect(syncDetail(sync("sent", { note: "klikit keeps its state" }))).toBe("klikit keeps its state");
     expect(syncDetail(sync("failed", { reason: "gave up", note: "n" }))).toBe("gave up — n");
     expect(syncDetail(sync("cancelled"))).toMatch(/nothing reached klikit/);
+  });
+});
+
+describe("reason codes", () => {
+  it("read as words", () => {
+    expect(reasonLabel("cannot_complete_request"), "underscores become spaces, first letter capital").toBe("Cannot complete request");
+    expect(reasonLabel("other")).toBe("Other");
   });
 });

@@ -162,3 +162,9 @@ export function syncDetail(sync: KlikitSync): string {
       return sync.state;
   }
 }
+
+/// A reason code as a person reads it: "out_of_items" → "Out of items".
+export function reasonLabel(code: string): string {
+  const words = code.replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -101,8 +101,17 @@ export class Screen {
   /// Sends one action for a ticket as the cook saw it. Returns the updated
   /// ticket, or null when it was refused (the reason is shown).
   async act(action: Action, ticket: Ticket): Promise<Ticket | null> {
+    return this.post(action, ticket, { from: ticket.column });
+  }
+
+  /// A confirmed reject or cancel with its reason code: the server decides
+  /// which one klikit gets (reject before it accepted, cancel after).
+  async withdraw(ticket: Ticket, reasonCode: string): Promise<Ticket | null> {
+    return this.post("cancel", ticket, { from: ticket.column, reason_code: reasonCode, confirm: true });
+  }
+
+  private async post(action: Action | "cancel", ticket: Ticket, body: ActionRequest): Promise<Ticket | null> {
     try {
-      const body: ActionRequest = { from: ticket.column };
       const updated = await postJson<Ticket>(`/api/tickets/${encodeURIComponent(ticket.order_id)}/${action}`, body);
       this.board.answer(updated);
       return updated;
@@ -110,6 +119,8 @@ export class Screen {
       if (e instanceof ApiError && e.status === 409) {
         if (e.body?.ticket) this.board.answer(e.body.ticket);
         this.say(`#${ticket.short_id} changed meanwhile: ${e.body?.error ?? "not moved"}`);
+      } else if (e instanceof ApiError && e.status === 400) {
+        this.say(`Could not ${action} #${ticket.short_id}: ${e.body?.error ?? "refused"}`);
       } else if (e instanceof ApiError && e.status === 404) {
         this.say(`#${ticket.short_id} is no longer on the server`);
       } else {

@@ -18,6 +18,9 @@ export const NEXT_COLUMN: Readonly<Record<Column, Column | null>> = {"cancelled"
 /** Every delivery outcome the diagnostics view can show. */
 export const DELIVERY_OUTCOMES: readonly DeliveryOutcome[] = ["received","applied","duplicate","unprocessable","invalid_signature","bad_request","too_large","unsupported_encoding","body_error","no_secret","store_unavailable","over_budget"];
 
+/** The reasons a kitchen may give for rejecting or cancelling an order (`reason_code`). */
+export const REASON_CODES: readonly string[] = ["out_of_items","kitchen_closed","store_too_busy","customer_requested","cannot_complete_request","other"];
+
 /** The live stream's event names. */
 export const LIVE_EVENTS: readonly LiveEventName[] = ["snapshot","ticket","health","ping"];
 
