@@ -153,4 +153,15 @@ describe("two-way klikit on the board", () => {
     }, 20_000);
     await expect.poll(() => c.count(), { timeout: 10_000 }).toBe(0);
   });
+
+  it("checks the connection from Settings and never shows the keys", async () => {
+    await page.getByTestId("tab-settings").click();
+    expect(await page.getByTestId("klikit-configured").innerText(), "Settings says keys are set").toMatch(/^Keys set/);
+    expect(await page.getByTestId("partner-key").inputValue(), "the key field starts empty: the key is write-only").toBe("");
+    await page.getByTestId("klikit-check").click();
+    const result = page.getByTestId("klikit-check-result");
+    await expect.poll(() => result.innerText(), { timeout: 15_000 }).toMatch(/^Connected\. Brands: .+\(\d+\)/);
+    expect(await page.locator("body").innerText(), "neither key appears anywhere on the page").not.toMatch(new RegExp(`${PARTNER_KEY}|${PARTNER_SECRET}`));
+    await page.getByTestId("tab-board").click();
+  });
 });

@@ -138,7 +138,7 @@ export class Screen {
       await postJson(`/api/klikit/outbox/${sync.outbox_id}/retry`);
       this.say(`#${ticket.short_id}: sending to klikit again`);
     } catch (e) {
-      this.say(e instanceof ApiError && e.status === 409 ? `#${ticket.short_id}: that klikit action is no longer failed` : `Could not retry #${ticket.short_id}: the server did not answer`);
+      this.say(e instanceof ApiError && e.status === 400 ? `#${ticket.short_id}: ${e.body?.error ?? "not retried"}` : `Could not retry #${ticket.short_id}: the server did not answer`);
     }
   }
 
