@@ -116,6 +116,11 @@ pub struct ConfigFile {
     /// How the board looks and sounds (`[board]`); changed from its settings view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board: Option<BoardSettings>,
+    /// How long things are kept and when the night work runs (`[retention]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::maintenance::RetentionSettings>,
+    /// Litestream replicates the database: kds leaves WAL checkpoints to it.
+    pub litestream: Option<bool>,
 }
 
 /// The board's own settings, kept in `config.toml` under `[board]`.
@@ -199,6 +204,8 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Time allowed to receive a request's body.
     pub body_timeout: Duration,
+    /// Retention periods and the night work's schedule.
+    pub retention: crate::maintenance::RetentionSettings,
 }
 
 impl Config {
@@ -221,6 +228,7 @@ impl Config {
             store: Default::default(),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            retention: Default::default(),
         }
     }
 
@@ -292,6 +300,14 @@ impl Config {
         if let Some(v) = env("KDS_GROUP_COMMIT") {
             config.store.group_commit = !matches!(v.to_ascii_lowercase().as_str(), "0" | "false" | "off" | "no");
         }
+        if let Some(retention) = file.retention {
+            retention.check().map_err(|reason| ConfigError::Invalid { name: "retention", reason })?;
+            config.retention = retention;
+        }
+        config.store.litestream = match env("KDS_LITESTREAM") {
+            Some(v) => flag("KDS_LITESTREAM", &v)?,
+            None => file.litestream.unwrap_or(false),
+        };
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }

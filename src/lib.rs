@@ -13,6 +13,9 @@
 //! | [`applier`] | taking stored deliveries in order and applying them through `kitchen`, exactly once | answer HTTP |
 //! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
 //! | [`server`] | starting and stopping all of the above | business rules |
+//! | [`maintenance`] | the night work: pruning to the retention policy, shrinking, the nightly backup | SQL |
+//! | [`restore`] | replacing the database with a checked backup while no kds runs | open the live database |
+//! | [`instance`] | the data dir's lock: one running kds per data dir, and `kds restore` only when none | touch the database |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
 //! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
@@ -28,8 +31,11 @@ pub mod alert;
 pub mod api;
 pub mod applier;
 pub mod config;
+pub mod instance;
 pub mod intake;
 pub mod kitchen;
+pub mod restore;
+pub mod maintenance;
 pub mod klikit;
 pub mod selftest;
 pub mod server;

@@ -22,9 +22,11 @@
 //! What it never does: business rules. It stores what `intake` and
 //! `kitchen` decided; it does not decide.
 
+mod backup;
 mod capacity;
 mod checkpoint;
 mod inbox;
+mod retention;
 mod tickets;
 
 use std::path::{Path, PathBuf};
@@ -35,7 +37,9 @@ use std::thread::JoinHandle;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
+pub use backup::{backup_file, check_kds_database, BackupError, BackupReport, BACKUP_DIR};
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
+pub use retention::{Pruned, RetentionPolicy};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 
 /// Most jobs folded into one transaction.
@@ -47,7 +51,13 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 /// The migrations, in order. Append only: never edit or reorder one that has
 /// shipped.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_inbox.sql"), include_str!("migrations/0002_tickets.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_inbox.sql"),
+    include_str!("migrations/0002_tickets.sql"),
+    // 0003 and 0004 belong to the partner outbox (two-way); the lead orders
+    // this array on merge.
+    include_str!("migrations/0005_retention.sql"),
+];
 
 /// Everything that can go wrong at this boundary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,11 +100,15 @@ pub struct StoreOptions {
     pub synchronous_full: bool,
     /// Caps the database size (`PRAGMA max_page_count`), to test a full disk.
     pub max_page_count: Option<u32>,
+    /// Litestream replicates this database, and checkpoints are its job:
+    /// kds runs no checkpoint of its own (no checkpointer, no automatic
+    /// checkpoint, no final one at close), so it never races Litestream's.
+    pub litestream: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { group_commit: true, synchronous_full: true, max_page_count: None }
+        Self { group_commit: true, synchronous_full: true, max_page_count: None, litestream: false }
     }
 }
 
@@ -197,10 +211,15 @@ impl Store {
         let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(open_err)?;
         // Reading the schema is the cheapest check that this is a database at all.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| match e.sqlite_error_code() {
+        let tables = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => corrupt(e),
             _ => open_err(e),
         })?;
+        // A new database is created able to shrink (see `retention`): the
+        // vacuum mode can only be chosen before the first table exists.
+        if tables == 0 {
+            conn.execute_batch("PRAGMA auto_vacuum=INCREMENTAL").map_err(open_err)?;
+        }
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Open { path: path.to_owned(), reason: format!("WAL mode refused (journal_mode={mode})") });
@@ -220,8 +239,15 @@ impl Store {
             other => other,
         })?;
 
-        let checkpointer = checkpoint::Checkpointer::start(&mut conn, path, sync, std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
-            .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?;
+        let checkpointer = if options.litestream {
+            conn.execute_batch("PRAGMA wal_autocheckpoint=0").map_err(open_err)?;
+            None
+        } else {
+            Some(
+                checkpoint::Checkpointer::start(&mut conn, path, sync, std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+                    .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?,
+            )
+        };
         let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE_DEPTH);
         let max_batch = if options.group_commit { MAX_BATCH } else { 1 };
         let writer = std::thread::Builder::new()
@@ -368,7 +394,7 @@ fn begin(conn: &Connection, jobs_left: &mut impl Iterator<Item = Job>) -> bool {
     }
 }
 
-fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, synchronous_full: bool, checkpointer: checkpoint::Checkpointer) {
+fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, synchronous_full: bool, checkpointer: Option<checkpoint::Checkpointer>) {
     let mut fsyncing = synchronous_full;
     'groups: while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -419,6 +445,8 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize
     // Every sender is gone: fold the WAL into the database before closing, so a
     // clean stop leaves a self-contained file. The checkpointer goes first: the
     // writer must be the last connection to close for the WAL to go.
+    // Under Litestream (no checkpointer) the WAL is left for it to copy.
+    let Some(checkpointer) = checkpointer else { return };
     checkpointer.stop(&mut conn);
     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
         tracing::warn!(error = %e, "store: final checkpoint failed (the WAL stays; nothing is lost)");
