@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 use time::Date;
 
-use super::{Store, MIGRATIONS};
+use super::open::MIGRATIONS;
+use super::Store;
 
 /// The folder in the data dir that holds the nightly backups.
 pub const BACKUP_DIR: &str = "backups";

@@ -233,7 +233,7 @@ impl Store {
             Ok(())
         })
         .await
-        .map_err(|e| StoreError::Sqlite(format!("vacuum task failed: {e}")))?
+        .map_err(|e| StoreError::Internal(format!("vacuum task failed: {e}")))?
     }
 
     /// When the newest delivery arrived (by arrival order, not a scan).
