@@ -26,6 +26,7 @@ mod backup;
 mod capacity;
 mod checkpoint;
 mod inbox;
+mod history;
 mod open;
 mod reads;
 mod retention;
@@ -40,6 +41,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 
 pub use backup::{backup_file, check_kds_database, BackupError, BackupReport, BACKUP_DIR};
+pub use history::HistoryQuery;
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use retention::{Pruned, RetentionPolicy};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
