@@ -16,6 +16,7 @@
 //! | [`maintenance`] | the night work: pruning to the retention policy, shrinking, the nightly backup | SQL |
 //! | [`restore`] | replacing the database with a checked backup while no kds runs | open the live database |
 //! | [`instance`] | the data dir's lock: one running kds per data dir, and `kds restore` only when none | touch the database |
+//! | [`shutdown`] | the stop signal every long-lived task waits on | decide when to stop |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
 //! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
@@ -39,6 +40,7 @@ pub mod maintenance;
 pub mod klikit;
 pub mod selftest;
 pub mod server;
+pub mod shutdown;
 pub mod simulator;
 pub mod status;
 pub mod store;

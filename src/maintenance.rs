@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::shutdown::Shutdown;
 use crate::store::{Pruned, RetentionPolicy, Store};
 
 /// Rows per pruning batch: small enough that a delivery queued behind one
@@ -91,10 +91,10 @@ pub fn backup_due(settings: &RetentionSettings, local_hour: u8, today: Date, las
 
 /// Runs one whole pruning pass under `policy` as of `now`, then hands the
 /// freed pages back. Stops early (at a batch boundary) when `shutdown`
-/// turns true; the next pass resumes.
-pub async fn prune_pass(store: &Store, policy: RetentionPolicy, now: OffsetDateTime, pause: Duration, shutdown: &watch::Receiver<bool>) -> Pruned {
+/// fires; the next pass resumes.
+pub async fn prune_pass(store: &Store, policy: RetentionPolicy, now: OffsetDateTime, pause: Duration, shutdown: &Shutdown) -> Pruned {
     let mut total = Pruned::default();
-    while !*shutdown.borrow() {
+    while !shutdown.is_stopping() {
         match store.prune_batch(policy, now, BATCH_ROWS).await {
             Ok(p) if p.is_empty() => break,
             Ok(p) => total.add(p),
@@ -105,7 +105,7 @@ pub async fn prune_pass(store: &Store, policy: RetentionPolicy, now: OffsetDateT
         }
         tokio::time::sleep(pause).await;
     }
-    while !*shutdown.borrow() {
+    while !shutdown.is_stopping() {
         match store.release_free_pages(VACUUM_STEP_PAGES).await {
             Ok(0) => break,
             Ok(_) => tokio::time::sleep(pause).await,
@@ -118,8 +118,8 @@ pub async fn prune_pass(store: &Store, policy: RetentionPolicy, now: OffsetDateT
     total
 }
 
-/// Starts the maintenance loop; it ends when `shutdown` turns true.
-pub fn spawn(store: Store, settings: RetentionSettings, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+/// Starts the maintenance loop; it ends when `shutdown` fires.
+pub fn spawn(store: Store, settings: RetentionSettings, mut shutdown: Shutdown) -> JoinHandle<()> {
     tokio::spawn(async move {
         let zone = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
         let mut last_pass: Option<std::time::Instant> = None;
@@ -156,7 +156,7 @@ pub fn spawn(store: Store, settings: RetentionSettings, mut shutdown: watch::Rec
             }
             tokio::select! {
                 _ = tokio::time::sleep(TICK) => {}
-                _ = crate::server::stopped(&mut shutdown) => break,
+                _ = shutdown.wait() => break,
             }
         }
     })

@@ -30,7 +30,7 @@ async fn a_replayed_old_delivery_is_still_a_duplicate_after_its_body_is_pruned()
     let ticket_before = store.ticket("8120457").await.unwrap().expect("the order became a ticket");
 
     // Sixty days later (time is passed in): the body goes, the event id stays.
-    let (_tx, stop) = tokio::sync::watch::channel(false);
+    let (_trigger, stop) = kds::shutdown::channel();
     let later = OffsetDateTime::now_utc() + time::Duration::days(60);
     let pruned = prune_pass(&store, RetentionPolicy::default(), later, Duration::ZERO, &stop).await;
     assert_eq!(pruned.bodies, 1, "the applied body older than 30 days is emptied");
