@@ -202,10 +202,14 @@ impl Store {
 
     /// Hands up to `pages` free pages back to the file system (an
     /// incremental vacuum step, through the writer). Returns the free pages
-    /// still left. Does nothing on a database without incremental vacuum.
+    /// still to hand back: 0 when done, and always 0 on a database without
+    /// incremental vacuum (its free pages are reused, never handed back).
     pub async fn release_free_pages(&self, pages: u32) -> Result<u32, StoreError> {
         self.write_then(
             move |c| {
+                if c.query_row("PRAGMA auto_vacuum", [], |r| r.get::<_, u32>(0))? != 2 {
+                    return Ok(0);
+                }
                 c.query_row(&format!("PRAGMA incremental_vacuum({pages})"), [], |_| Ok(())).optional()?;
                 Ok(c.query_row("PRAGMA freelist_count", [], |r| r.get::<_, u32>(0))?)
             },
@@ -291,6 +295,18 @@ mod tests {
         assert!(store.delivery("mid-applied").await.unwrap().unwrap().body.is_empty());
         assert_eq!(store.delivery("old-pending").await.unwrap().unwrap().body.len(), 100, "a pending delivery keeps its body until the kitchen has applied it");
         assert_eq!(store.delivery("new").await.unwrap().unwrap().body.len(), 100);
+        store.close();
+    }
+
+    #[tokio::test]
+    async fn a_database_from_before_incremental_vacuum_has_nothing_to_hand_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kds.sqlite");
+        // An older kds created its tables with SQLite's default vacuum mode.
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE junk (x BLOB); INSERT INTO junk VALUES (zeroblob(100000)); DELETE FROM junk;").unwrap();
+        let store = Store::open(&path, StoreOptions::default()).unwrap();
+        assert_eq!(store.auto_vacuum().await.unwrap(), 0, "the vacuum mode of an existing database is kept");
+        assert_eq!(store.release_free_pages(10).await.unwrap(), 0, "no pointer maps: nothing to hand back, so a pass does not spin on the free list");
         store.close();
     }
 
