@@ -31,6 +31,9 @@
 //! | module | owns | never does |
 //! |---|---|---|
 //! | [`server`] | starting and stopping all of the above | business rules |
+//! | [`maintenance`] | the night work: pruning to the retention policy, shrinking, the nightly backup | SQL |
+//! | [`restore`] | replacing the database with a checked backup while no kds runs | open the live database |
+//! | [`instance`] | the data dir's lock: one running kds per data dir, and `kds restore` only when none | touch the database |
 //! | [`shutdown`] | the stop signal every long-lived task waits on | decide when to stop |
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
@@ -61,8 +64,11 @@ pub mod applier;
 pub mod client;
 pub mod config;
 pub mod fake_klikit;
+pub mod instance;
 pub mod intake;
 pub mod kitchen;
+pub mod restore;
+pub mod maintenance;
 pub mod klikit;
 pub mod partner;
 pub mod selftest;

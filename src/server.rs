@@ -88,6 +88,8 @@ pub enum ServerError {
     Bind { what: &'static str, addr: SocketAddr, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Instance(#[from] crate::instance::InstanceError),
 }
 
 /// A running kds: both listeners, the store, and the tasks behind them.
@@ -100,6 +102,8 @@ pub struct Server {
     tunnel: Tunnel,
     shutdown: Trigger,
     tasks: Vec<JoinHandle<()>>,
+    /// Held while running: `kds restore` refuses while it is.
+    _instance: crate::instance::InstanceLock,
 }
 
 impl Server {
@@ -107,6 +111,7 @@ impl Server {
     /// connections.
     pub async fn start(config: Config) -> Result<Server, ServerError> {
         let config = Arc::new(config);
+        let instance = crate::instance::InstanceLock::acquire(&config.data_dir)?;
         let intake_listener = bind("webhook listener", config.webhook_listen).await?;
         let app_listener = bind("app listener", config.listen).await?;
         let db_path = config.database_path();
@@ -151,6 +156,7 @@ impl Server {
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.connection_limits())),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.connection_limits())),
             applier_task,
+            crate::maintenance::spawn(store.clone(), config.retention, shutdown_rx.clone()),
         ];
         if let Some(partner) = partner {
             tracing::info!(base = %partner.client.config().map(|c| c.base_url).unwrap_or_default(), "klikit partner API configured: screen actions are sent to klikit");
@@ -158,7 +164,7 @@ impl Server {
             tasks.push(partner.spawn(shutdown_rx.clone()));
         }
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
-        Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks })
+        Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks, _instance: instance })
     }
 
     /// The intake listener's bound address.

@@ -14,6 +14,7 @@ pub mod board;
 mod guard;
 mod health;
 mod klikit;
+mod history;
 mod live;
 mod selftest;
 mod settings;
@@ -65,6 +66,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/settings", get(settings::get_settings).put(settings::put_settings))
         .route("/api/tickets", get(tickets::open))
         .route("/api/tickets/{order_id}", get(tickets::one))
+        .route("/api/tickets/{order_id}/timeline", get(history::timeline))
+        .route("/api/history", get(history::search))
+        .route("/api/export.csv", get(history::export))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
         .route("/api/klikit/check", post(klikit::check))
         .route("/api/klikit/catchup", post(klikit::catchup))

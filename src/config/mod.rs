@@ -161,6 +161,8 @@ pub struct Config {
     /// Most body bytes the intake holds in memory at once (unsigned
     /// bodies included: they are read before they can be checked).
     pub intake_budget_bytes: u64,
+    /// Retention periods and the night work's schedule.
+    pub retention: crate::maintenance::RetentionSettings,
 }
 
 impl Config {
@@ -191,6 +193,7 @@ impl Config {
             branches: Vec::new(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             intake_budget_bytes: crate::intake::DEFAULT_BUDGET_BYTES,
+            retention: Default::default(),
         }
     }
 
@@ -321,6 +324,14 @@ impl Config {
         if let Some(v) = env("KDS_INTAKE_BUFFER_MIB") {
             config.intake_budget_bytes = number("KDS_INTAKE_BUFFER_MIB", &v, 4..=4096)? * 1024 * 1024;
         }
+        if let Some(retention) = file.retention {
+            retention.check().map_err(|reason| ConfigError::Invalid { name: "retention", reason })?;
+            config.retention = retention;
+        }
+        config.store.litestream = match env("KDS_LITESTREAM") {
+            Some(v) => flag("KDS_LITESTREAM", &v)?,
+            None => file.litestream.unwrap_or(false),
+        };
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }

@@ -82,7 +82,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).expect("an OffsetDateTime always formats as RFC 3339")
 }
 
-fn json_err(e: serde_json::Error) -> StoreError {
+pub(super) fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Sqlite(format!("stored JSON unreadable: {e}"))
 }
 
@@ -365,24 +365,7 @@ impl Store {
     /// The log of one ticket, oldest first.
     pub async fn ticket_events(&self, order_id: &str) -> Result<Vec<TicketEvent>, StoreError> {
         let order_id = order_id.to_owned();
-        self.read(move |c| {
-            let rows = c
-                .prepare_cached("SELECT id, order_id, at, source, kind, detail, delivery_seq FROM ticket_events WHERE order_id = ?1 ORDER BY id")?
-                .query_map([order_id], |r| {
-                    Ok(TicketEvent {
-                        id: r.get(0)?,
-                        order_id: r.get(1)?,
-                        at: r.get(2)?,
-                        source: r.get(3)?,
-                        kind: r.get(4)?,
-                        detail: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
-                        delivery_seq: r.get(6)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
+        self.read(move |c| events_of(c, &order_id)).await
     }
 
     /// When the oldest delivery still waiting for the kitchen arrived.
@@ -395,6 +378,25 @@ impl Store {
         })
         .await
     }
+}
+
+/// The log of one ticket, oldest first.
+pub(super) fn events_of(c: &Connection, order_id: &str) -> Result<Vec<TicketEvent>, StoreError> {
+    let rows = c
+        .prepare_cached("SELECT id, order_id, at, source, kind, detail, delivery_seq FROM ticket_events WHERE order_id = ?1 ORDER BY id")?
+        .query_map([order_id], |r| {
+            Ok(TicketEvent {
+                id: r.get(0)?,
+                order_id: r.get(1)?,
+                at: r.get(2)?,
+                source: r.get(3)?,
+                kind: r.get(4)?,
+                detail: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
+                delivery_seq: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 fn latest_seq(c: &Connection) -> Result<i64, StoreError> {
