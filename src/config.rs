@@ -116,6 +116,9 @@ pub struct ConfigFile {
     /// How the board looks and sounds (`[board]`); changed from its settings view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board: Option<BoardSettings>,
+    /// Kitchen printers (`[[printers]]` tables; see `printing::printer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub printers: Vec<crate::printing::PrinterConfig>,
 }
 
 /// The board's own settings, kept in `config.toml` under `[board]`.
@@ -199,6 +202,8 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Time allowed to receive a request's body.
     pub body_timeout: Duration,
+    /// Kitchen printers, checked.
+    pub printers: Vec<crate::printing::Printer>,
 }
 
 impl Config {
@@ -221,6 +226,7 @@ impl Config {
             store: Default::default(),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            printers: Vec::new(),
         }
     }
 
@@ -282,6 +288,7 @@ impl Config {
             })?;
             config.status_names.insert(code, name);
         }
+        config.printers = crate::printing::printer::validate_all(&file.printers).map_err(|reason| ConfigError::Invalid { name: "printers", reason })?;
         if let Some(v) = env("KDS_SYNCHRONOUS") {
             config.store.synchronous_full = match v.to_ascii_lowercase().as_str() {
                 "full" => true,

@@ -15,6 +15,7 @@
 //! | [`server`] | starting and stopping all of the above | business rules |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
+//! | [`printing`] | kitchen printers: ticket layout, ESC/POS, rasterising, the print queue's senders, backup printing | block the pipeline |
 //! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
 //! | [`status`] | `kds status`: the health report as terminal text | fetch anything |
 //! | [`simulator`] | playing klikit: signing and posting deliveries, generating load | touch the store |
@@ -31,6 +32,7 @@ pub mod config;
 pub mod intake;
 pub mod kitchen;
 pub mod klikit;
+pub mod printing;
 pub mod selftest;
 pub mod server;
 pub mod simulator;

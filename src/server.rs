@@ -124,6 +124,11 @@ impl Server {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
         let kitchen = Arc::new(Kitchen::new(StatusTable::with_overrides(&config.status_names)));
+        // The print plan is in place before the applier makes its first change.
+        let printing = crate::printing::Printing::new(config.printers.clone());
+        printing.install(&store);
+        let screens = crate::api::Screens::default();
+        let printer_tasks = printing.spawn(&store, screens.clone(), shutdown_rx.clone());
         let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
 
         let app_state = crate::api::AppState {
@@ -136,12 +141,15 @@ impl Server {
             intake_addr,
             shutdown: shutdown_rx.clone(),
             tunnel: tunnel.status(),
+            printing,
+            screens,
         };
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.header_timeout)),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.header_timeout)),
             applier_task,
         ];
+        tasks.extend(printer_tasks);
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
         Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks })
     }

@@ -43,6 +43,7 @@ pub async fn snapshot(state: &AppState) -> Result<Value, StoreError> {
         "store": { "status": "ok", "deliveries": counts.total, "unprocessable": counts.unprocessable },
         "applier": { "pending": counts.pending, "lag_ms": lag_ms },
         "tunnel": tunnel_json(state),
+        "printers": super::printers::health(state).await?,
     }))
 }
 

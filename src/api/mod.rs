@@ -14,6 +14,7 @@ pub mod board;
 mod guard;
 mod health;
 mod live;
+mod printers;
 mod selftest;
 mod settings;
 mod tickets;
@@ -33,7 +34,9 @@ use crate::alert::Alerts;
 use crate::config::Config;
 use crate::intake::Intake;
 use crate::kitchen::{Kitchen, Ticket};
+use crate::printing::Printing;
 use crate::store::{Store, StoreError};
+pub use live::Screens;
 
 /// What every handler on the app listener can reach.
 #[derive(Clone)]
@@ -52,6 +55,10 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// The tunnel supervisor's status (`off` when there is none).
     pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
+    /// The kitchen printers (none configured: empty).
+    pub printing: Printing,
+    /// The screens following the live stream.
+    pub screens: Screens,
 }
 
 /// The app listener's routes.
@@ -62,7 +69,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/settings", get(settings::get_settings).put(settings::put_settings))
         .route("/api/tickets", get(tickets::open))
         .route("/api/tickets/{order_id}", get(tickets::one))
+        .route("/api/tickets/{order_id}/reprint", post(printers::reprint))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
+        .route("/api/printers/{name}/test", post(printers::test_page))
         .route("/api/done", get(tickets::done))
         .route("/api/deliveries", get(tickets::deliveries))
         .route("/api/live", get(live::live))
@@ -88,6 +97,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// Cannot be done with this configuration (no printer, say).
+    #[error("{0}")]
+    Unavailable(&'static str),
     #[error("store: {0}")]
     Store(#[from] StoreError),
 }
@@ -99,6 +111,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, json!({"error": why})),
             ApiError::Conflict { reason, ticket } => (StatusCode::CONFLICT, json!({"error": reason, "ticket": ticket})),
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, json!({"error": why})),
+            ApiError::Unavailable(why) => (StatusCode::CONFLICT, json!({"error": why})),
             ApiError::Unauthorized(why) => {
                 let mut res = (StatusCode::UNAUTHORIZED, Json(json!({"error": why}))).into_response();
                 res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
@@ -137,6 +150,8 @@ mod tests {
             intake_addr: "127.0.0.1:8080".parse().unwrap(),
             shutdown: watch::channel(false).1,
             tunnel: crate::tunnel::Tunnel::off().status(),
+            printing: Printing::new(vec![]),
+            screens: Screens::default(),
         };
         (dir, router(state))
     }

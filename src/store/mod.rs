@@ -25,6 +25,7 @@
 mod capacity;
 mod checkpoint;
 mod inbox;
+mod print_jobs;
 mod tickets;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
+pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 
 /// Most jobs folded into one transaction.
@@ -47,7 +49,11 @@ const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 /// The migrations, in order. Append only: never edit or reorder one that has
 /// shipped.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_inbox.sql"), include_str!("migrations/0002_tickets.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_inbox.sql"),
+    include_str!("migrations/0002_tickets.sql"),
+    include_str!("migrations/0007_print_jobs.sql"),
+];
 
 /// Everything that can go wrong at this boundary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -183,6 +189,9 @@ struct Inner {
     changes: tokio::sync::broadcast::Sender<TicketChange>,
     /// Set by `close`: readers coming back from a query are dropped, not pooled.
     closed: std::sync::atomic::AtomicBool,
+    /// Which printers print what for a ticket change (`print_jobs`); `None`
+    /// when no printer is configured.
+    print_plan: Mutex<Option<PrintPlan>>,
 }
 
 impl Store {
@@ -237,6 +246,7 @@ impl Store {
                 readers: Mutex::new(Vec::new()),
                 changes: tokio::sync::broadcast::channel(tickets::CHANGE_CHANNEL_CAPACITY).0,
                 closed: Default::default(),
+                print_plan: Mutex::new(None),
             }),
         })
     }
