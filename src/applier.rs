@@ -96,7 +96,7 @@ impl Applier {
                 (batch, decoded)
             })
             .await
-            .map_err(|e| StoreError::Sqlite(format!("decoding task failed: {e}")))?;
+            .map_err(|e| StoreError::Internal(format!("decoding task failed: {e}")))?;
             let kitchen = self.kitchen.clone();
             let now = OffsetDateTime::now_utc();
             let results = self
@@ -117,7 +117,7 @@ impl Applier {
                 }
             }
             if stopped_early {
-                return Err(StoreError::Sqlite("a delivery could not be applied; it stays pending".into()));
+                return Err(StoreError::Internal("a delivery could not be applied; it stays pending".into()));
             }
             after = last;
         }

@@ -107,7 +107,7 @@ impl Server {
         let options = config.store.clone();
         let store = tokio::task::spawn_blocking(move || Store::open(&db_path, options))
             .await
-            .map_err(|e| StoreError::Sqlite(format!("store open task failed: {e}")))??;
+            .map_err(|e| StoreError::Internal(format!("store open task failed: {e}")))??;
 
         let applier = Arc::new(Notify::new());
         let alerts = Alerts::default();

@@ -15,7 +15,7 @@ fn plan(t: &TestServer, secret: &str) -> SelftestPlan {
         intake_url: selftest::local_url(t.server.intake_addr()),
         app_url: selftest::local_url(t.server.app_addr()),
         public_url: None,
-        secret: WebhookSecret::new(secret).ok(),
+        secret: WebhookSecret::new(secret),
         api_token: None,
         shown_timeout: Duration::from_secs(2),
     }

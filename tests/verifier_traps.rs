@@ -85,7 +85,7 @@ async fn an_empty_secret_never_verifies_anything() {
     })
     .unwrap();
     assert!(config.webhook_secret.is_none(), "a blank secret is no secret");
-    assert!(WebhookSecret::new("").is_err(), "and cannot be built directly either");
+    assert!(WebhookSecret::new("").is_none(), "and cannot be built directly either");
     let t = TestServer::start_in(dir, |c| c.webhook_secret = None).await;
     let empty_key_sig = {
         use hmac::{Hmac, Mac};

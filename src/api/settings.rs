@@ -126,7 +126,7 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<Webhook
     let secret = match update.webhook_secret.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) if s.len() > MAX_SECRET_LEN => return Err(SettingsError::Invalid(format!("the webhook secret is longer than {MAX_SECRET_LEN} characters"))),
-        Some(s) => Some(WebhookSecret::new(s).map_err(|e| SettingsError::Invalid(format!("webhook secret: {e}")))?),
+        Some(s) => Some(WebhookSecret::new(s).ok_or_else(|| SettingsError::Invalid("the webhook secret is empty".into()))?),
     };
     let mut board = file.board.unwrap_or_default();
     board.warn_after_minutes = update.warn_after_minutes.unwrap_or(board.warn_after_minutes);

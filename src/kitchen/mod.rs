@@ -31,7 +31,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
 
-use crate::klikit::order::{channel_name, Line, Order, OrderStatus, StatusTable};
+use crate::klikit::order::{Line, Order};
+use crate::klikit::{channel_name, OrderStatus, StatusTable};
 pub use ticket::{diff, Column, Driver, LineChange, Ticket, TicketLine};
 
 /// How long a done ticket can be recalled, by default.
@@ -237,7 +238,7 @@ impl Kitchen {
             order_type: order.order_type,
             table_no: order.table_no.clone(),
             status_code: None,
-            status: crate::klikit::order::UNKNOWN_STATUS.to_string(),
+            status: crate::klikit::UNKNOWN_STATUS.to_string(),
             column: Column::New,
             placed_at: order.placed_at,
             scheduled_at: order.scheduled_at,

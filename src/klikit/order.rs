@@ -1,6 +1,6 @@
-//! The order record klikit sends in `orders[]` (REFERENCE §4), decoded
-//! tolerantly, plus the tables that name its numbers: status codes (§5,
-//! overridable from the config file) and provider ids (§6).
+//! Decoding the order record klikit sends in `orders[]` (REFERENCE §4),
+//! tolerantly. The tables that name its numbers are elsewhere: status codes
+//! (§5) in `status`, provider ids (§6) in `channel`.
 //!
 //! Tolerance rules (REFERENCE §8, item 8): unknown fields are ignored; ids may
 //! be integers or strings; `created_at` and `placed_at` are aliases, as are
@@ -10,8 +10,6 @@
 //! mistyped optional field is read as absent, never as an error.
 //!
 //! Pure: no I/O, no clock, no kitchen rules (those are in `kitchen`).
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -255,100 +253,6 @@ fn modifier_groups(groups: Option<&Value>, v2: bool, depth: usize) -> Vec<Modifi
         .collect()
 }
 
-/// What a klikit status code means to a kitchen (REFERENCE §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderStatus {
-    Placed,
-    Accepted,
-    Cancelled,
-    Ready,
-    Delivered,
-    Scheduled,
-    DriverAssigned,
-    DriverArrived,
-    PickedUp,
-}
-
-impl OrderStatus {
-    const ALL: [(OrderStatus, &'static str); 9] = [
-        (OrderStatus::Placed, "PLACED"),
-        (OrderStatus::Accepted, "ACCEPTED"),
-        (OrderStatus::Cancelled, "CANCELLED"),
-        (OrderStatus::Ready, "READY"),
-        (OrderStatus::Delivered, "DELIVERED"),
-        (OrderStatus::Scheduled, "SCHEDULED"),
-        (OrderStatus::DriverAssigned, "DRIVER_ASSIGNED"),
-        (OrderStatus::DriverArrived, "DRIVER_ARRIVED"),
-        (OrderStatus::PickedUp, "PICKED_UP"),
-    ];
-
-    /// The meaning of a status name (case-insensitive), if it is one we know.
-    pub fn from_name(name: &str) -> Option<OrderStatus> {
-        let n = name.trim().to_ascii_uppercase().replace([' ', '-'], "_");
-        Self::ALL.iter().find(|(_, s)| *s == n).map(|(st, _)| *st)
-    }
-}
-
-/// klikit's numeric status → name, from REFERENCE §5, with the config file's
-/// `[status_names]` overrides applied on top. An override may rename a code
-/// to another known state (e.g. `5 = "READY"` if klikit confirms the site's
-/// reading) or to a name of its own, which the kitchen treats as unknown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusTable {
-    names: BTreeMap<i64, String>,
-}
-
-/// The name shown for a code no table knows.
-pub const UNKNOWN_STATUS: &str = "UNKNOWN";
-
-impl Default for StatusTable {
-    fn default() -> Self {
-        StatusTable { names: (1..).zip(OrderStatus::ALL.iter().map(|(_, n)| n.to_string())).collect() }
-    }
-}
-
-impl StatusTable {
-    /// The default table with `overrides` applied.
-    pub fn with_overrides(overrides: &BTreeMap<i64, String>) -> StatusTable {
-        let mut table = StatusTable::default();
-        for (code, name) in overrides {
-            table.names.insert(*code, name.trim().to_ascii_uppercase());
-        }
-        table
-    }
-
-    /// The name of `code`, or [`UNKNOWN_STATUS`].
-    pub fn name(&self, code: i64) -> &str {
-        self.names.get(&code).map(String::as_str).unwrap_or(UNKNOWN_STATUS)
-    }
-
-    /// What `code` means, or `None` when it means nothing we know.
-    pub fn meaning(&self, code: i64) -> Option<OrderStatus> {
-        self.names.get(&code).and_then(|n| OrderStatus::from_name(n))
-    }
-}
-
-/// The channel name of a klikit `provider_id` (REFERENCE §6).
-pub fn channel_name(provider_id: i64) -> Option<&'static str> {
-    Some(match provider_id {
-        1 => "klikit",
-        2 => "Uber Eats",
-        3 => "Deliveroo",
-        5 => "DoorDash",
-        6 => "GrabFood",
-        7 => "foodpanda",
-        9 => "GoFood",
-        11 => "ShopeeFood",
-        12 => "Demaecan",
-        13 => "Pickaroo",
-        14 => "Wolt",
-        15 => "Square",
-        16 => "TikTok",
-        17 => "Maxim",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,19 +345,5 @@ mod tests {
             cur = &first.modifiers;
         }
         assert_eq!(depth, MAX_MODIFIER_DEPTH);
-    }
-
-    #[test]
-    fn status_table_defaults_and_overrides() {
-        let t = StatusTable::default();
-        assert_eq!(t.name(4), "READY");
-        assert_eq!(t.name(9), "PICKED_UP");
-        assert_eq!(t.name(42), UNKNOWN_STATUS);
-        assert_eq!(t.meaning(3), Some(OrderStatus::Cancelled));
-        let t = StatusTable::with_overrides(&BTreeMap::from([(5, "ready".to_string()), (10, "Refunded".to_string())]));
-        assert_eq!(t.meaning(5), Some(OrderStatus::Ready), "an override can give a code another known meaning");
-        assert_eq!((t.name(10), t.meaning(10)), ("REFUNDED", None), "an override can name a code the kitchen does not act on");
-        assert_eq!(channel_name(6), Some("GrabFood"));
-        assert_eq!(channel_name(99), None);
     }
 }

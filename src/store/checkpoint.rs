@@ -67,7 +67,7 @@ impl Checkpointer {
                     }
                 }
             })
-            .map_err(|e| StoreError::Sqlite(format!("cannot start the checkpoint thread: {e}")))?;
+            .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
         // Frames in the log when the bell last rang: ring again only after
         // another RING_AT_FRAMES, so the checkpointer runs about once per that
         // many pages instead of after every commit.

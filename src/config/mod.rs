@@ -5,15 +5,25 @@
 //! `kds serve` and the desktop app both come through here, so a kitchen can
 //! point either one at any data dir and ports.
 //!
-//! Secrets (the webhook secrets, the tunnel token, the API token) are held in
-//! types whose `Debug` is masked; this module never logs or prints them.
+//! This file owns the resolution; `config.toml` itself is [`file`], the
+//! board's settings [`board`], and every secret (the webhook secrets, the
+//! tunnel token, the API token) one [`Secret`] type whose `Debug` is masked;
+//! this module never logs or prints them.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+mod board;
+mod file;
+mod secret;
+
+pub use board::BoardSettings;
+pub use file::{read_config_file, save_config_file, ConfigFile};
+use file::read_file;
+pub use secret::Secret;
 
 use crate::klikit::WebhookSecret;
 
@@ -64,97 +74,6 @@ impl std::str::FromStr for TunnelMode {
             "named" => Ok(TunnelMode::Named),
             other => Err(format!("unknown tunnel mode {other:?} (expected off, quick or named)")),
         }
-    }
-}
-
-/// A secret string (tunnel token, API token). `Debug` shows a mask.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a non-empty secret; an empty one is `None`.
-    pub fn new(value: impl Into<String>) -> Option<Secret> {
-        let v = value.into();
-        if v.trim().is_empty() {
-            None
-        } else {
-            Some(Secret(v.trim().to_string()))
-        }
-    }
-    /// The secret itself, for the one place that must use it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
-
-/// The contents of `config.toml`. Every field is optional; missing ones take
-/// the defaults.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigFile {
-    pub webhook_listen: Option<String>,
-    pub listen: Option<String>,
-    pub webhook_secret: Option<String>,
-    pub webhook_secret_previous: Option<String>,
-    pub api_token: Option<String>,
-    pub tunnel: Option<TunnelMode>,
-    pub tunnel_token: Option<String>,
-    pub cloudflared: Option<PathBuf>,
-    /// Desktop app only: start the window fullscreen (kiosk mode).
-    pub kiosk: Option<bool>,
-    pub public_url: Option<String>,
-    /// klikit status code → status name overrides (REFERENCE §5), e.g.
-    /// `[status_names] 5 = "READY"`.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub status_names: std::collections::BTreeMap<String, String>,
-    /// How the board looks and sounds (`[board]`); changed from its settings view.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub board: Option<BoardSettings>,
-    /// Kitchen printers (`[[printers]]` tables; see `printing::printer`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub printers: Vec<crate::printing::PrinterConfig>,
-}
-
-/// The board's own settings, kept in `config.toml` under `[board]`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BoardSettings {
-    /// The ticket timer turns amber after this many minutes.
-    pub warn_after_minutes: u32,
-    /// The ticket timer turns red after this many minutes.
-    pub late_after_minutes: u32,
-    /// Chime on a new order.
-    pub chime: bool,
-    /// Repeat the chime until someone touches the screen.
-    pub chime_repeat: bool,
-}
-
-impl Default for BoardSettings {
-    fn default() -> Self {
-        BoardSettings { warn_after_minutes: 5, late_after_minutes: 10, chime: true, chime_repeat: false }
-    }
-}
-
-impl BoardSettings {
-    /// Checks the thresholds make sense; names the problem when they do not.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |reason: String| ConfigError::Invalid { name: "board timer thresholds", reason };
-        if !(1..=240).contains(&self.warn_after_minutes) || !(1..=240).contains(&self.late_after_minutes) {
-            return Err(invalid("minutes must be between 1 and 240".into()));
-        }
-        if self.late_after_minutes <= self.warn_after_minutes {
-            return Err(invalid(format!(
-                "the red threshold ({} min) must come after the amber one ({} min)",
-                self.late_after_minutes, self.warn_after_minutes
-            )));
-        }
-        Ok(())
     }
 }
 
@@ -326,41 +245,6 @@ fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Reads `config.toml` from `data_dir` (an absent file is the defaults).
-pub fn read_config_file(data_dir: &Path) -> Result<ConfigFile, ConfigError> {
-    read_file(&data_dir.join(CONFIG_FILE))
-}
-
-/// Writes `config.toml` in `data_dir`, replacing it atomically (write a
-/// temporary file, then rename) and readable by its owner only, since it
-/// may hold the webhook secret. Comments in a hand-edited file are not kept.
-pub fn save_config_file(data_dir: &Path, file: &ConfigFile) -> Result<(), ConfigError> {
-    let path = data_dir.join(CONFIG_FILE);
-    let fail = |reason: String| ConfigError::DataDir { path: path.clone(), reason };
-    let text = toml::to_string_pretty(file).map_err(|e| fail(format!("cannot encode settings: {e}")))?;
-    let temp = data_dir.join(format!(".{CONFIG_FILE}.tmp"));
-    {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut out = options.open(&temp).map_err(|e| fail(format!("cannot write: {e}")))?;
-        out.write_all(b"# kds settings. The board's settings view rewrites this file.\n").map_err(|e| fail(e.to_string()))?;
-        out.write_all(text.as_bytes()).map_err(|e| fail(e.to_string()))?;
-        out.sync_all().map_err(|e| fail(e.to_string()))?;
-    }
-    std::fs::rename(&temp, &path).map_err(|e| fail(format!("cannot replace: {e}")))?;
-    Ok(())
-}
-
-fn read_file(path: &Path) -> Result<ConfigFile, ConfigError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| ConfigError::ParseFile { path: path.to_owned(), reason: e.message().to_string() }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-        Err(e) => Err(ConfigError::ReadFile { path: path.to_owned(), reason: e.to_string() }),
-    }
-}
 
 fn addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError::Invalid { name, reason: format!("{value:?} is not an address like 127.0.0.1:8080") })
@@ -377,7 +261,7 @@ fn flag(name: &'static str, value: &str) -> Result<bool, ConfigError> {
 fn secret(name: &'static str, value: Option<String>) -> Result<Option<WebhookSecret>, ConfigError> {
     match value {
         None => Ok(None),
-        Some(v) => WebhookSecret::new(v.trim()).map(Some).map_err(|e| ConfigError::Invalid { name, reason: e.to_string() }),
+        Some(v) => WebhookSecret::new(v).map(Some).ok_or(ConfigError::Invalid { name, reason: "the secret is empty".into() }),
     }
 }
 
@@ -474,13 +358,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn board_thresholds_must_be_ordered_and_bounded() {
-        assert!(BoardSettings::default().validate().is_ok());
-        let bad = BoardSettings { warn_after_minutes: 10, late_after_minutes: 5, ..Default::default() };
-        assert!(bad.validate().unwrap_err().to_string().contains("must come after"));
-        assert!(BoardSettings { warn_after_minutes: 0, ..Default::default() }.validate().is_err());
-    }
 
     #[test]
     fn secrets_do_not_appear_in_debug_output() {

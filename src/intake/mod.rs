@@ -3,53 +3,44 @@
 //!
 //! For each delivery it checks the headers, reads the body (bounded in size
 //! and time), verifies the signature over the raw bytes, commits the raw
-//! delivery to the inbox, and only then answers 2xx. The answer table:
-//!
-//! | request | answer | stored |
-//! |---|---|---|
-//! | valid, new event id | `200 {"status":"received"}` after the commit | yes |
-//! | valid, event id already stored | `200 {"status":"duplicate-ignored"}` | no second row |
-//! | an `x-klikit-*` header missing or empty | `400`, naming the header | no |
-//! | signature wrong, not hex, wrong length | `401 {"error":"invalid signature"}` | no, counted |
-//! | body over 1 MiB | `413`, without buffering it | no |
-//! | `Content-Encoding` other than identity | `415` (the signature covers the bytes klikit sent; we do not guess) | no |
-//! | valid, but not JSON / not the envelope / unknown event type | `200`, marked unprocessable with the reason | yes |
-//! | the commit fails | `503` with `Retry-After` | no |
-//! | no secret configured | `503` with `Retry-After` | no |
-//! | body trickled slower than the body timeout | `408`, connection closed | no |
-//!
-//! When a signed delivery cannot be stored (the 503 above), klikit's orders
-//! are being turned away: the intake raises `Alert::ReceiverDown` once, and
-//! `Alert::ReceiverUp` when a delivery is stored again.
+//! delivery to the inbox, and only then answers 2xx. What each outcome is
+//! answered is the answer table in [`answer`]; the counters are in [`stats`];
+//! the receiver-down alert is [`watch`].
 //!
 //! It never applies orders to tickets: it wakes the applier and returns.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body_util::BodyExt;
-use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
-use crate::alert::{Alert, Alerts};
-use crate::klikit::{self, Envelope, EventType, SignatureError, WebhookSecret};
-use crate::store::{InsertOutcome, NewDelivery, Store, StoreError};
+mod answer;
+mod stats;
+mod watch;
+
+pub use answer::IntakeError;
+use answer::Accepted;
+pub use stats::{IntakeSnapshot, Refusal};
+use stats::IntakeStats;
+use watch::StorageWatch;
+
+use crate::alert::Alerts;
+use crate::klikit::{self, Envelope, EventType, WebhookSecret};
+use crate::store::{InsertOutcome, NewDelivery, Store};
 
 /// Largest body accepted. klikit's orders are a few KiB; a batch of dozens is
 /// well under this.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How many refused attempts are remembered for diagnostics.
-const RECENT_REFUSALS: usize = 200;
 
 /// The intake's shared state: the store, the accepted secrets, counters, and
 /// the bell that wakes the applier.
@@ -75,33 +66,6 @@ impl Intake {
     pub fn with_alerts(mut self, alerts: Alerts) -> Intake {
         self.alerts = alerts;
         self
-    }
-
-    /// Raises `ReceiverDown` when a signed delivery could not be stored, and
-    /// `ReceiverUp` once storing works again; each once per change (see
-    /// [`StorageWatch`]).
-    fn watch_storage(&self, result: &Result<Accepted, IntakeError>, now: OffsetDateTime) {
-        let failure = match result {
-            Ok(_) => None,
-            Err(IntakeError::Store(e)) => Some(e),
-            Err(_) => return,
-        };
-        let changed = self.storage.lock().unwrap().observe(failure.is_none(), now);
-        match (changed, failure) {
-            (Some(true), _) => {
-                tracing::info!("deliveries are being stored again");
-                self.alerts.raise(Alert::ReceiverUp);
-            }
-            (Some(false), Some(e)) => {
-                let cause = match e {
-                    StoreError::Full => "the disk is full",
-                    StoreError::Busy => "the database is busy",
-                    _ => "storage failed (see the log)",
-                };
-                self.alerts.raise(Alert::ReceiverDown { reason: format!("{cause}: klikit's orders are refused (503) and retried by klikit") });
-            }
-            _ => {}
-        }
     }
 
     /// Replaces the accepted secrets (the settings view does this).
@@ -208,209 +172,6 @@ fn stored_headers(headers: &HeaderMap) -> serde_json::Value {
     serde_json::Value::Object(out)
 }
 
-/// A delivery the intake took.
-#[derive(Debug)]
-enum Accepted {
-    Received { unprocessable: Option<String> },
-    Duplicate,
-}
-
-impl Accepted {
-    fn outcome(&self) -> &'static str {
-        match self {
-            Accepted::Received { unprocessable: None } => "received",
-            Accepted::Received { unprocessable: Some(_) } => "unprocessable",
-            Accepted::Duplicate => "duplicate",
-        }
-    }
-}
-
-impl IntoResponse for Accepted {
-    fn into_response(self) -> Response {
-        match self {
-            Accepted::Received { unprocessable: None } => Json(json!({"status": "received"})).into_response(),
-            Accepted::Received { unprocessable: Some(reason) } => {
-                Json(json!({"status": "received", "unprocessable": reason})).into_response()
-            }
-            Accepted::Duplicate => Json(json!({"status": "duplicate-ignored"})).into_response(),
-        }
-    }
-}
-
-/// Why a delivery was refused. Each maps to one answer; no internal detail
-/// reaches the client.
-#[derive(Debug, thiserror::Error)]
-pub enum IntakeError {
-    #[error("missing header {0}")]
-    MissingHeader(&'static str),
-    #[error("bad header {0}: {1}")]
-    BadHeader(&'static str, &'static str),
-    #[error("invalid signature: {0}")]
-    InvalidSignature(SignatureError),
-    #[error("body too large")]
-    TooLarge,
-    #[error("content encoding not supported")]
-    UnsupportedEncoding,
-    #[error("body not received in time")]
-    BodyTimeout,
-    #[error("body could not be read")]
-    BodyRead,
-    #[error("no webhook secret configured")]
-    NoSecret,
-    #[error("store: {0}")]
-    Store(StoreError),
-}
-
-impl IntakeError {
-    fn outcome(&self) -> &'static str {
-        match self {
-            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) => "bad_request",
-            IntakeError::InvalidSignature(_) => "invalid_signature",
-            IntakeError::TooLarge => "too_large",
-            IntakeError::UnsupportedEncoding => "unsupported_encoding",
-            IntakeError::BodyTimeout | IntakeError::BodyRead => "body_error",
-            IntakeError::NoSecret => "no_secret",
-            IntakeError::Store(_) => "store_unavailable",
-        }
-    }
-}
-
-impl IntoResponse for IntakeError {
-    fn into_response(self) -> Response {
-        let (status, message, retry_after) = match &self {
-            IntakeError::MissingHeader(name) => (StatusCode::BAD_REQUEST, format!("missing header {name}"), None),
-            IntakeError::BadHeader(name, why) => (StatusCode::BAD_REQUEST, format!("bad header {name}: {why}"), None),
-            IntakeError::InvalidSignature(_) => (StatusCode::UNAUTHORIZED, "invalid signature".into(), None),
-            IntakeError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, format!("body too large (limit {MAX_BODY_BYTES} bytes)"), None),
-            IntakeError::UnsupportedEncoding => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-encoding not supported; send the body uncompressed".into(), None)
-            }
-            IntakeError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "body not received in time".into(), None),
-            IntakeError::BodyRead => (StatusCode::BAD_REQUEST, "body could not be read".into(), None),
-            IntakeError::NoSecret => (StatusCode::SERVICE_UNAVAILABLE, "receiver not configured".into(), Some("60")),
-            IntakeError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "temporarily unavailable, retry later".into(), Some("5")),
-        };
-        let mut response = (status, Json(json!({ "error": message }))).into_response();
-        if let Some(secs) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(secs));
-        }
-        if matches!(self, IntakeError::BodyTimeout | IntakeError::TooLarge) {
-            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-        }
-        response
-    }
-}
-
-/// Whether signed deliveries can be stored, with hysteresis: the first
-/// delivery that cannot be stored turns it down, and a delivery stored once
-/// [`StorageWatch::QUIET`] has passed without a failure turns it up again.
-/// On a nearly full disk small deliveries still fit between refused ones
-/// (and a failed commit takes the deliveries batched with it down too), so
-/// "one stored" is no sign of room: without this the alert would flap.
-#[derive(Debug, Default)]
-struct StorageWatch {
-    down: bool,
-    last_failure: Option<OffsetDateTime>,
-}
-
-impl StorageWatch {
-    const QUIET: time::Duration = time::Duration::seconds(10);
-
-    /// Folds in one attempt; returns the new state when it changed
-    /// (`Some(true)`: up again, `Some(false)`: down).
-    fn observe(&mut self, stored: bool, now: OffsetDateTime) -> Option<bool> {
-        if !stored {
-            self.last_failure = Some(now);
-            return (!std::mem::replace(&mut self.down, true)).then_some(false);
-        }
-        let quiet = self.last_failure.is_none_or(|t| now - t >= Self::QUIET);
-        if self.down && quiet {
-            self.down = false;
-            return Some(true);
-        }
-        None
-    }
-}
-
-/// Counters since start, and the latest refused attempts.
-#[derive(Default)]
-struct IntakeStats {
-    received: AtomicU64,
-    duplicates: AtomicU64,
-    unprocessable: AtomicU64,
-    invalid_signature: AtomicU64,
-    bad_request: AtomicU64,
-    too_large: AtomicU64,
-    store_unavailable: AtomicU64,
-    no_secret: AtomicU64,
-    no_secret_logged: AtomicBool,
-    refusals: Mutex<VecDeque<Refusal>>,
-}
-
-/// A refused delivery attempt, remembered (in memory only) for diagnostics.
-#[derive(Debug, Clone, Serialize)]
-pub struct Refusal {
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub event_id: Option<String>,
-    pub event_type: Option<String>,
-    pub outcome: &'static str,
-    pub detail: String,
-}
-
-/// A copy of the intake counters.
-#[derive(Debug, Clone, Serialize)]
-pub struct IntakeSnapshot {
-    pub received: u64,
-    pub duplicates: u64,
-    pub unprocessable: u64,
-    pub invalid_signature: u64,
-    pub bad_request: u64,
-    pub too_large: u64,
-    pub store_unavailable: u64,
-    pub no_secret: u64,
-    pub recent_refusals: Vec<Refusal>,
-}
-
-impl IntakeStats {
-    fn count(&self, result: &Result<Accepted, IntakeError>) {
-        let counter = match result {
-            Ok(Accepted::Received { unprocessable: None }) => &self.received,
-            Ok(Accepted::Received { unprocessable: Some(_) }) => &self.unprocessable,
-            Ok(Accepted::Duplicate) => &self.duplicates,
-            Err(IntakeError::InvalidSignature(_)) => &self.invalid_signature,
-            Err(IntakeError::TooLarge) => &self.too_large,
-            Err(IntakeError::Store(_)) => &self.store_unavailable,
-            Err(IntakeError::NoSecret) => &self.no_secret,
-            Err(_) => &self.bad_request,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn remember(&self, refusal: Refusal) {
-        let mut q = self.refusals.lock().unwrap();
-        if q.len() == RECENT_REFUSALS {
-            q.pop_front();
-        }
-        q.push_back(refusal);
-    }
-
-    fn snapshot(&self) -> IntakeSnapshot {
-        let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        IntakeSnapshot {
-            received: n(&self.received),
-            duplicates: n(&self.duplicates),
-            unprocessable: n(&self.unprocessable),
-            invalid_signature: n(&self.invalid_signature),
-            bad_request: n(&self.bad_request),
-            too_large: n(&self.too_large),
-            store_unavailable: n(&self.store_unavailable),
-            no_secret: n(&self.no_secret),
-            recent_refusals: self.refusals.lock().unwrap().iter().rev().cloned().collect(),
-        }
-    }
-}
-
 /// The intake listener's routes. Anything else is 404 (or 405 for another
 /// method on a known path); the app API is never reachable here.
 pub fn router(intake: Intake) -> Router {
@@ -463,7 +224,7 @@ mod tests {
     //! Router tests without a socket (`oneshot`). The end-to-end versions,
     //! over real HTTP, are in `tests/intake.rs`.
     use super::*;
-    use axum::http::Request;
+    use axum::http::{HeaderValue, Request};
     use tower::ServiceExt;
 
     struct Fixture {
@@ -568,22 +329,5 @@ mod tests {
         assert_eq!(s, StatusCode::NOT_FOUND, "the app API must not be reachable on the intake listener");
         let (s, _) = call(&f.intake, Request::get("/webhooks/klikit").body(Body::empty()).unwrap()).await;
         assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
-    }
-
-    #[test]
-    fn storage_watch_turns_down_at_once_and_up_only_when_storing_holds() {
-        let t0 = OffsetDateTime::UNIX_EPOCH;
-        let s = time::Duration::seconds;
-        let mut w = StorageWatch::default();
-        assert_eq!(w.observe(true, t0), None, "up from the start: nothing to say");
-        assert_eq!(w.observe(false, t0), Some(false), "the first refusal turns the receiver down");
-        assert_eq!(w.observe(false, t0 + s(1)), None, "already down: said once");
-        for i in 2..10 {
-            assert_eq!(w.observe(true, t0 + s(i)), None, "deliveries squeezed in soon after a refusal do not mean there is room");
-        }
-        assert_eq!(w.observe(false, t0 + s(10)), None, "still down: no flapping");
-        assert_eq!(w.observe(true, t0 + s(20)), Some(true), "stored after a quiet 10 s: up again");
-        assert_eq!(w.observe(true, t0 + s(21)), None, "already up");
-        assert_eq!(w.observe(false, t0 + s(22)), Some(false));
     }
 }
