@@ -33,6 +33,8 @@ pub struct Received {
     pub bytes: Vec<u8>,
     /// The fake cut the connection off before the sender finished.
     pub cut_off: bool,
+    /// When the last byte arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -117,6 +119,7 @@ async fn connection(mut stream: tokio::net::TcpStream, state: Arc<Mutex<State>>)
     let mut queries_over = false;
     let cut_after = state.lock().unwrap().cut_after.take();
     let mut cut_off = false;
+    let mut at = std::time::Instant::now();
     loop {
         let n = match stream.read(&mut buf).await {
             Ok(0) | Err(_) => break,
@@ -139,6 +142,7 @@ async fn connection(mut stream: tokio::net::TcpStream, state: Arc<Mutex<State>>)
             queries_over = true;
         }
         bytes.extend_from_slice(chunk);
+        at = std::time::Instant::now();
         // A status query after the job asks whether it all arrived.
         if queries_over && bytes.len() >= 3 && bytes[bytes.len() - 3..] == [DLE, EOT, 1] && cut_after.is_none_or(|limit| bytes.len() - 3 < limit) {
             bytes.truncate(bytes.len() - 3);
@@ -153,7 +157,7 @@ async fn connection(mut stream: tokio::net::TcpStream, state: Arc<Mutex<State>>)
         }
     }
     if !bytes.is_empty() {
-        state.lock().unwrap().received.push(Received { bytes, cut_off });
+        state.lock().unwrap().received.push(Received { bytes, cut_off, at });
     }
 }
 
