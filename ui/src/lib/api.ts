@@ -79,6 +79,24 @@ export interface Health {
   store: { status: string; [more: string]: unknown };
   applier: { pending: number; lag_ms?: number; [more: string]: unknown };
   tunnel: { state: TunnelState; url?: string | null; reason?: string | null; mode?: TunnelMode };
+  /// The kitchen printers (absent on a kds without printing).
+  printers?: PrinterHealth[];
+}
+
+export type PrinterState = "unknown" | "ready" | "offline" | "paper_out" | "cover_open";
+
+/// One printer on the health strip.
+export interface PrinterHealth {
+  name: string;
+  state: PrinterState;
+  last_error: string | null;
+  backup: boolean;
+  backup_on: boolean;
+  /// Jobs queued and not printed yet.
+  waiting: number;
+  /// Jobs dropped as too old since start, and the last one.
+  dropped: number;
+  last_dropped: { order_id: string | null; short_id: string | null; kind: string; queued_at: string } | null;
 }
 
 export type TunnelMode = "off" | "quick" | "named";
