@@ -111,7 +111,13 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: watch
             });
             continue;
         }
-        match send(&store, &printer, &job).await {
+        // Shutdown does not wait for a slow printer: a job cut off here is
+        // still `sending`, and prints again after the restart marked REPRINT.
+        let sent = tokio::select! {
+            sent = send(&store, &printer, &job) => sent,
+            _ = crate::server::stopped(&mut shutdown) => return,
+        };
+        match sent {
             Ok(()) => {
                 backoff = MIN_BACKOFF;
                 shared.update(index, |s| {
