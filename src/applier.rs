@@ -19,12 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use time::OffsetDateTime;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::alert::{Alert, Alerts, TicketAlert};
 use crate::kitchen::{Kitchen, Notice, Ticket};
 use crate::klikit::{decode_orders, Order, OrderError};
+use crate::shutdown::Shutdown;
 use crate::store::{ApplyError, DeliveryApplied, StoreError, StoredDelivery, Store, TicketTx};
 
 /// Deliveries applied per write job. Small on purpose: the store has one
@@ -56,7 +57,7 @@ impl Applier {
     }
 
     /// Runs until `shutdown` turns true.
-    pub fn spawn(self, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    pub fn spawn(self, mut shutdown: Shutdown) -> JoinHandle<()> {
         tokio::spawn(async move {
             let mut next_tick = tokio::time::Instant::now();
             loop {
@@ -75,7 +76,7 @@ impl Applier {
                 tokio::select! {
                     _ = self.wake.notified() => {}
                     _ = tokio::time::sleep_until(next_tick) => {}
-                    _ = crate::server::stopped(&mut shutdown) => break,
+                    _ = shutdown.wait() => break,
                 }
             }
         })

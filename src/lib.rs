@@ -13,6 +13,7 @@
 //! | [`applier`] | taking stored deliveries in order and applying them through `kitchen`, exactly once | answer HTTP |
 //! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
 //! | [`server`] | starting and stopping all of the above | business rules |
+//! | [`shutdown`] | the stop signal every long-lived task waits on | decide when to stop |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
 //! | [`printing`] | kitchen printers: ticket layout, ESC/POS, rasterising, the print queue's senders, backup printing | block the pipeline |
@@ -35,6 +36,7 @@ pub mod klikit;
 pub mod printing;
 pub mod selftest;
 pub mod server;
+pub mod shutdown;
 pub mod simulator;
 pub mod status;
 pub mod store;

@@ -33,6 +33,7 @@ use crate::kitchen::Kitchen;
 use crate::klikit::StatusTable;
 use crate::config::Config;
 use crate::intake::{self, Intake};
+use crate::shutdown::{self, Shutdown, Trigger};
 use crate::store::{Store, StoreError};
 use crate::tunnel::{Tunnel, TunnelOptions, TunnelStatus};
 
@@ -92,7 +93,7 @@ pub struct Server {
     intake: Intake,
     alerts: Alerts,
     tunnel: Tunnel,
-    shutdown: watch::Sender<bool>,
+    shutdown: Trigger,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -115,7 +116,7 @@ impl Server {
         if !intake.secret_configured() {
             tracing::warn!("no webhook secret configured (KLIKIT_WEBHOOK_SECRET): deliveries are answered 503 until one is set");
         }
-        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (shutdown, shutdown_rx) = shutdown::channel();
         let intake_addr = intake_listener.local_addr().expect("a bound listener has an address");
         let app_addr = app_listener.local_addr().expect("a bound listener has an address");
         // The tunnel points at the intake listener's bound address, never the app's.
@@ -189,7 +190,7 @@ impl Server {
     /// and closes the store.
     pub async fn shutdown(self) {
         self.tunnel.stop().await;
-        let _ = self.shutdown.send(true);
+        self.shutdown.fire();
         for task in self.tasks {
             let _ = task.await;
         }
@@ -204,8 +205,8 @@ async fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, Serve
 }
 
 /// Accepts connections on `listener` and serves `router` until `shutdown`
-/// turns true, then drains.
-pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::Receiver<bool>, header_timeout: Duration) {
+/// fires, then drains.
+pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown, header_timeout: Duration) {
     let graceful = GracefulShutdown::new();
     let mut http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     http.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
@@ -232,18 +233,13 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: watch::R
                     let _ = watcher.watch(connection).await;
                 });
             }
-            _ = stopped(&mut shutdown) => break,
+            _ = shutdown.wait() => break,
         }
     }
     drop(listener);
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish within the drain timeout");
     }
-}
-
-/// Resolves once `shutdown` turns true (or its sender is gone).
-pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
 #[cfg(test)]

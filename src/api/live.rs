@@ -174,7 +174,7 @@ async fn stream(state: AppState, since: Option<i64>, tx: mpsc::Sender<Event>) ->
                     Err(e) => tracing::warn!(error = %e, "live: health unreadable"),
                 }
             }
-            _ = crate::server::stopped(&mut shutdown) => return Ok(()),
+            _ = shutdown.wait() => return Ok(()),
             _ = out.tx.closed() => return Err(StreamEnd::Gone),
         }
     }

@@ -51,8 +51,8 @@ pub struct AppState {
     pub app_addr: SocketAddr,
     /// Where the intake listener is bound (shown in health).
     pub intake_addr: SocketAddr,
-    /// Turns true when the server shuts down; long-lived streams end on it.
-    pub shutdown: watch::Receiver<bool>,
+    /// Fires when the server shuts down; long-lived streams end on it.
+    pub shutdown: crate::shutdown::Shutdown,
     /// The tunnel supervisor's status (`off` when there is none).
     pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
     /// The kitchen printers (none configured: empty).
@@ -148,7 +148,7 @@ mod tests {
             kitchen: Arc::new(Kitchen::default()),
             app_addr: "127.0.0.1:8787".parse().unwrap(),
             intake_addr: "127.0.0.1:8080".parse().unwrap(),
-            shutdown: watch::channel(false).1,
+            shutdown: crate::shutdown::channel().1,
             tunnel: crate::tunnel::Tunnel::off().status(),
             printing: Printing::new(vec![]),
             screens: Screens::default(),

@@ -12,16 +12,16 @@
 
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::Shared;
 use crate::api::Screens;
+use crate::shutdown::Shutdown;
 
 const CHECK_EVERY: Duration = Duration::from_millis(250);
 
 /// Runs until `shutdown`.
-pub async fn watch(shared: Shared, screens: Screens, mut shutdown: watch::Receiver<bool>) {
+pub async fn watch(shared: Shared, screens: Screens, mut shutdown: Shutdown) {
     let mut dark_since = Some(Instant::now());
     loop {
         let now = Instant::now();
@@ -35,7 +35,7 @@ pub async fn watch(shared: Shared, screens: Screens, mut shutdown: watch::Receiv
         }
         tokio::select! {
             _ = tokio::time::sleep(CHECK_EVERY) => {}
-            _ = crate::server::stopped(&mut shutdown) => return,
+            _ = shutdown.wait() => return,
         }
     }
 }

@@ -32,9 +32,10 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::shutdown::Shutdown;
 use crate::store::{PrintKind, Store};
 pub use printer::{Address, CodePage, PrintMode, PrintOn, Printer, PrinterConfig};
 
@@ -163,7 +164,7 @@ impl Printing {
 
     /// Starts a sender per printer, and the backup watch if a printer is a
     /// backup printer. `screens` counts the board's live screens.
-    pub fn spawn(&self, store: &Store, screens: crate::api::Screens, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    pub fn spawn(&self, store: &Store, screens: crate::api::Screens, shutdown: Shutdown) -> Vec<JoinHandle<()>> {
         let mut tasks: Vec<JoinHandle<()>> =
             (0..self.shared.printers.len()).map(|i| tokio::spawn(sender::run(store.clone(), self.shared.clone(), i, shutdown.clone()))).collect();
         if self.shared.printers.iter().any(|p| p.backup) {

@@ -24,12 +24,12 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::watch;
 
 use super::escpos::{self, Condition};
 use super::layout::{self, Marks, Page};
 use super::printer::{Address, Printer};
 use super::{Dropped, PrinterState, Shared};
+use crate::shutdown::Shutdown;
 use crate::store::{PrintJob, PrintOutcome, Store};
 
 const MIN_BACKOFF: Duration = Duration::from_millis(200);
@@ -64,7 +64,7 @@ pub fn render(job: &PrintJob, printer: &Printer, now: OffsetDateTime) -> Vec<u8>
 }
 
 /// Runs printer `index`'s sender until `shutdown`.
-pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutdown) {
     let printer = shared.printers[index].clone();
     let mut changes = store.subscribe_changes();
     let mut backoff = MIN_BACKOFF;
@@ -85,7 +85,7 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: watch
                 _ = changes.recv() => {}
                 _ = shared.wakes[index].notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
-                _ = crate::server::stopped(&mut shutdown) => return,
+                _ = shutdown.wait() => return,
             }
             continue;
         };
@@ -115,7 +115,7 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: watch
         // still `sending`, and prints again after the restart marked REPRINT.
         let sent = tokio::select! {
             sent = send(&store, &printer, &job) => sent,
-            _ = crate::server::stopped(&mut shutdown) => return,
+            _ = shutdown.wait() => return,
         };
         match sent {
             Ok(()) => {
@@ -146,10 +146,10 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: watch
 }
 
 /// Sleeps `d`; true if shutdown came first.
-async fn pause(shutdown: &mut watch::Receiver<bool>, d: Duration) -> bool {
+async fn pause(shutdown: &mut Shutdown, d: Duration) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(d) => false,
-        _ = crate::server::stopped(shutdown) => true,
+        _ = shutdown.wait() => true,
     }
 }
 

@@ -54,6 +54,7 @@ use tokio::task::JoinHandle;
 
 use crate::alert::{Alert, Alerts};
 use crate::config::{Config, Secret, TunnelMode};
+use crate::shutdown::{self, Shutdown, Trigger};
 use log::LogEvent;
 
 /// The tunnel's state, as `/api/health` and the live stream show it.
@@ -207,7 +208,7 @@ impl TunnelOptions {
 /// The running supervisor (or a switched-off one).
 pub struct Tunnel {
     status: watch::Receiver<TunnelStatus>,
-    stop: watch::Sender<bool>,
+    stop: Trigger,
     task: Option<JoinHandle<()>>,
 }
 
@@ -216,7 +217,7 @@ impl Tunnel {
     /// publishes `off`. Must be called inside a Tokio runtime.
     pub fn start(options: TunnelOptions, alerts: Alerts) -> Tunnel {
         let (status_tx, status) = watch::channel(TunnelStatus::off());
-        let (stop, stop_rx) = watch::channel(false);
+        let (stop, stop_rx) = shutdown::channel();
         let task = (options.mode != TunnelMode::Off).then(|| {
             tracing::info!(mode = ?options.mode, target = %options.target, "tunnel supervisor starting");
             tokio::spawn(Supervisor { options, alerts, status: status_tx, stop: stop_rx }.run())
@@ -227,7 +228,7 @@ impl Tunnel {
     /// A tunnel that is off.
     pub fn off() -> Tunnel {
         let (_, status) = watch::channel(TunnelStatus::off());
-        let (stop, _) = watch::channel(false);
+        let (stop, _) = shutdown::channel();
         Tunnel { status, stop, task: None }
     }
 
@@ -239,7 +240,7 @@ impl Tunnel {
     /// Stops the child (SIGTERM, then SIGKILL after the grace time) and the
     /// supervisor. Returns once the child is reaped.
     pub async fn stop(mut self) {
-        let _ = self.stop.send(true);
+        self.stop.fire();
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
@@ -258,7 +259,7 @@ struct Supervisor {
     options: TunnelOptions,
     alerts: Alerts,
     status: watch::Sender<TunnelStatus>,
-    stop: watch::Receiver<bool>,
+    stop: Shutdown,
 }
 
 impl Supervisor {
@@ -307,10 +308,9 @@ impl Supervisor {
         let mut stop = self.stop.clone();
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
-            _ = crate::server::stopped(&mut stop) => {}
+            _ = stop.wait() => {}
         }
-        let stopping = *self.stop.borrow();
-        stopping
+        self.stop.is_stopping()
     }
 
     async fn spawn(&self, program: &std::path::Path) -> Result<(tokio::process::Child, SocketAddr), String> {
@@ -361,7 +361,7 @@ impl Supervisor {
                     }
                 },
                 _ = &mut hang_deadline, if run.connected_since.is_none() && run.ever_connected.is_zero() => break None,
-                _ = crate::server::stopped(&mut stop) => {
+                _ = stop.wait() => {
                     process::terminate(&mut child, self.options.stop_grace).await;
                     return RunEnd::Stopped;
                 }
