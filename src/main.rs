@@ -174,7 +174,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 (false, Some(url)) => Some(url.trim_end_matches('/').to_string()),
                 (false, None) => {
                     let health = fetch_health(&app_url, &config).await.ok();
-                    let from_tunnel = health.as_ref().and_then(|h| h["tunnel"]["url"].as_str().map(str::to_string));
+                    let from_tunnel = health.as_ref().and_then(|h| h.tunnel.url.clone());
                     from_tunnel.or_else(|| config.public_url.clone())
                 }
             };
@@ -225,7 +225,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// `GET /api/health` on the app listener at `app_url`.
-async fn fetch_health(app_url: &str, config: &Config) -> Result<serde_json::Value> {
+async fn fetch_health(app_url: &str, config: &Config) -> Result<kds::api::wire::Health> {
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
     let mut req = client.get(format!("{app_url}/api/health"));
     if let Some(token) = &config.api_token {
@@ -233,11 +233,7 @@ async fn fetch_health(app_url: &str, config: &Config) -> Result<serde_json::Valu
     }
     let res = req.send().await?;
     let status = res.status();
-    let body: serde_json::Value = res.json().await.context("the health answer is not JSON")?;
-    if body.get("intake").is_none() {
-        bail!("{app_url}/api/health answered {status} without a health report");
-    }
-    Ok(body)
+    res.json().await.with_context(|| format!("{app_url}/api/health answered {status} without a health report"))
 }
 
 /// Installs the SIGINT and SIGTERM handlers now; the future resolves on either.

@@ -42,6 +42,8 @@ pub struct SelftestPlan {
 }
 
 /// How a hop went.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "HopOutcome"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -51,9 +53,12 @@ pub enum Outcome {
 }
 
 /// One hop of the path from klikit to the screen.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "SelftestHop"))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Hop {
     /// `dns`, `tls`, `tunnel`, `intake`, `signature`, `stored` or `shown`.
+    #[cfg_attr(test, ts(type = "string"))]
     pub name: &'static str,
     pub outcome: Outcome,
     /// One sentence for a person: what was seen, or what to do.
@@ -63,6 +68,7 @@ pub struct Hop {
 }
 
 /// The whole self-test.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Serialize)]
 pub struct SelftestReport {
     /// True when no hop failed.

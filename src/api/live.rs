@@ -26,12 +26,12 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::wire::{LiveEventName, Ticket, TicketEvent, TicketList};
 use super::AppState;
 use crate::store::{StoreError, TicketChange};
 
@@ -88,7 +88,12 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
         }
     });
     // (An event with no data is never dispatched to the page.)
-    Sse::new(ReceiverStream::new(rx).map(Ok)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).event(Event::default().event("ping").data("{}")))
+    Sse::new(ReceiverStream::new(rx).map(Ok)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).event(Event::default().event(LiveEventName::Ping.as_str()).data("{}")))
+}
+
+/// One event of the stream: its name and its JSON body.
+fn event(name: LiveEventName, body: &impl Serialize) -> Event {
+    Event::default().event(name.as_str()).data(serde_json::to_string(body).expect("wire types serialize"))
 }
 
 /// Why a stream task stopped early.
@@ -115,16 +120,16 @@ impl Sender {
         if change.seq <= self.last {
             return Ok(());
         }
-        let data = json!({"seq": change.seq, "ticket": &*change.ticket}).to_string();
-        self.send(Event::default().event("ticket").id(change.seq.to_string()).data(data)).await?;
+        let body = TicketEvent { seq: change.seq, ticket: Ticket::from(&*change.ticket) };
+        self.send(event(LiveEventName::Ticket, &body).id(change.seq.to_string())).await?;
         self.last = change.seq;
         Ok(())
     }
 
     async fn snapshot(&mut self, state: &AppState) -> Result<(), StreamEnd> {
         let (seq, tickets) = state.store.open_tickets().await?;
-        let data = json!({"seq": seq, "tickets": tickets}).to_string();
-        self.send(Event::default().event("snapshot").id(seq.to_string()).data(data)).await?;
+        let body = TicketList { seq, tickets: tickets.into_iter().map(Ticket::from).collect() };
+        self.send(event(LiveEventName::Snapshot, &body).id(seq.to_string())).await?;
         self.last = seq;
         Ok(())
     }
@@ -167,7 +172,7 @@ async fn stream(state: AppState, since: Option<i64>, tx: mpsc::Sender<Event>) ->
             _ = health_timer.tick() => {
                 match super::health::snapshot(&state).await {
                     Ok(health) if last_health.as_ref() != Some(&health) => {
-                        out.send(Event::default().event("health").data(health.to_string())).await?;
+                        out.send(event(LiveEventName::Health, &health)).await?;
                         last_health = Some(health);
                     }
                     Ok(_) => {}

@@ -18,6 +18,7 @@ mod printers;
 mod selftest;
 mod settings;
 mod tickets;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,7 +28,6 @@ use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
 use tokio::sync::watch;
 
 use crate::alert::Alerts;
@@ -106,20 +106,23 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let error = |why: &str| wire::ErrorBody { error: why.to_string(), ticket: None };
         let (status, body) = match self {
-            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, json!({"error": what})),
-            ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, json!({"error": why})),
-            ApiError::Conflict { reason, ticket } => (StatusCode::CONFLICT, json!({"error": reason, "ticket": ticket})),
-            ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, json!({"error": why})),
-            ApiError::Unavailable(why) => (StatusCode::CONFLICT, json!({"error": why})),
+            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, error(what)),
+            ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, error(&why)),
+            ApiError::Conflict { reason, ticket } => {
+                (StatusCode::CONFLICT, wire::ErrorBody { error: reason, ticket: Some(wire::Ticket::from(&*ticket)) })
+            }
+            ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, error(why)),
+            ApiError::Unavailable(why) => (StatusCode::CONFLICT, error(why)),
             ApiError::Unauthorized(why) => {
-                let mut res = (StatusCode::UNAUTHORIZED, Json(json!({"error": why}))).into_response();
+                let mut res = (StatusCode::UNAUTHORIZED, Json(error(why))).into_response();
                 res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
                 return res;
             }
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "api: store error");
-                (StatusCode::SERVICE_UNAVAILABLE, json!({"error": "temporarily unavailable, retry"}))
+                (StatusCode::SERVICE_UNAVAILABLE, error("temporarily unavailable, retry"))
             }
         };
         (status, Json(body)).into_response()
@@ -132,6 +135,7 @@ mod tests {
     //! are in `tests/engine.rs`.
     use super::*;
     use axum::body::Body;
+    use serde_json::json;
     use axum::http::Request;
     use http_body_util::BodyExt;
     use tower::ServiceExt;

@@ -7,23 +7,23 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
 use time::OffsetDateTime;
 
+use super::wire::{PrintQueued, PrinterHealth};
 use super::{ApiError, AppState};
 use crate::store::{PrintKind, StoreError};
 
 /// `POST /api/printers/{name}/test`: queues a test page.
-pub async fn test_page(State(state): State<AppState>, Path(name): Path<String>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn test_page(State(state): State<AppState>, Path(name): Path<String>) -> Result<(StatusCode, Json<PrintQueued>), ApiError> {
     let printer = state.printing.printer(&name).ok_or(ApiError::NotFound("no such printer"))?.name.clone();
     state.store.queue_print(&printer, None, PrintKind::Test, false, OffsetDateTime::now_utc()).await?;
     state.printing.wake(&printer);
-    Ok((StatusCode::ACCEPTED, Json(json!({"queued": [printer]}))))
+    Ok((StatusCode::ACCEPTED, Json(PrintQueued { queued: vec![printer] })))
 }
 
 /// `POST /api/tickets/{order_id}/reprint`: the ticket as it is now, marked
 /// REPRINT, on every printer but the backup ones.
-pub async fn reprint(State(state): State<AppState>, Path(order_id): Path<String>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn reprint(State(state): State<AppState>, Path(order_id): Path<String>) -> Result<(StatusCode, Json<PrintQueued>), ApiError> {
     let printers = state.printing.reprint_printers();
     if printers.is_empty() {
         return Err(ApiError::Unavailable("no printer is configured"));
@@ -35,28 +35,34 @@ pub async fn reprint(State(state): State<AppState>, Path(order_id): Path<String>
         }
         state.printing.wake(p);
     }
-    Ok((StatusCode::ACCEPTED, Json(json!({"queued": printers}))))
+    Ok((StatusCode::ACCEPTED, Json(PrintQueued { queued: printers })))
 }
 
 /// The health body's `"printers"`: each printer's state, with its waiting
 /// jobs and every job ever dropped as too old.
-pub async fn health(state: &AppState) -> Result<Value, StoreError> {
+pub async fn health(state: &AppState) -> Result<Vec<PrinterHealth>, StoreError> {
     if state.printing.is_empty() {
-        return Ok(json!([]));
+        return Ok(Vec::new());
     }
     let counts = state.store.print_queue_counts().await?;
-    Ok(Value::Array(
-        state
-            .printing
-            .statuses()
-            .into_iter()
-            .map(|s| {
-                let c = counts.get(&s.name).cloned().unwrap_or_default();
-                let mut v = json!(s);
-                v["waiting"] = json!(c.waiting);
-                v["dropped_total"] = json!(c.dropped);
-                v
-            })
-            .collect(),
-    ))
+    Ok(state
+        .printing
+        .statuses()
+        .into_iter()
+        .map(|s| {
+            let c = counts.get(&s.name).cloned().unwrap_or_default();
+            PrinterHealth {
+                name: s.name,
+                state: s.state,
+                last_error: s.last_error,
+                last_printed_at: s.last_printed_at,
+                backup: s.backup,
+                backup_on: s.backup_on,
+                waiting: c.waiting,
+                dropped: s.dropped,
+                last_dropped: s.last_dropped,
+                dropped_total: c.dropped,
+            }
+        })
+        .collect())
 }

@@ -12,10 +12,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tokio::sync::Mutex;
 
+use super::wire::{ErrorBody, Settings as SettingsView, SettingsUpdate};
 use super::AppState;
 use crate::config::{self, ConfigError, ConfigFile, TunnelMode};
 use crate::klikit::WebhookSecret;
@@ -26,30 +25,6 @@ const MAX_SECRET_LEN: usize = 512;
 /// One settings change at a time: each is a read-modify-write of the file.
 static SAVING: Mutex<()> = Mutex::const_new(());
 
-/// The settings as the board sees them. Never holds a secret.
-#[derive(Debug, Serialize)]
-pub struct SettingsView {
-    pub secret_configured: bool,
-    pub warn_after_minutes: u32,
-    pub late_after_minutes: u32,
-    pub chime: bool,
-    pub chime_repeat: bool,
-    pub tunnel: TunnelMode,
-    pub status_names: BTreeMap<String, String>,
-}
-
-/// A change: every field optional. `webhook_secret` replaces the secret.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsUpdate {
-    webhook_secret: Option<String>,
-    warn_after_minutes: Option<u32>,
-    late_after_minutes: Option<u32>,
-    chime: Option<bool>,
-    chime_repeat: Option<bool>,
-    tunnel: Option<TunnelMode>,
-    status_names: Option<BTreeMap<String, String>>,
-}
 
 /// Why a settings request failed. Only `Invalid` tells the client more than
 /// that it failed.
@@ -66,10 +41,11 @@ pub enum SettingsError {
 impl IntoResponse for SettingsError {
     fn into_response(self) -> Response {
         match self {
-            SettingsError::Invalid(why) => (StatusCode::BAD_REQUEST, Json(json!({"error": why}))).into_response(),
+            SettingsError::Invalid(error) => (StatusCode::BAD_REQUEST, Json(ErrorBody { error, ticket: None })).into_response(),
             other => {
                 tracing::error!(error = %other, "settings: cannot read or save config.toml");
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "cannot read or save the settings file"}))).into_response()
+                let body = ErrorBody { error: "cannot read or save the settings file".into(), ticket: None };
+                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
             }
         }
     }
@@ -171,6 +147,7 @@ fn status_names(names: BTreeMap<String, String>) -> Result<BTreeMap<String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn update(json: serde_json::Value) -> SettingsUpdate {
         serde_json::from_value(json).unwrap()

@@ -5,13 +5,11 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::wire::{ActionRequest, Delivery, DeliveryList, DoneList, Outcome, Ticket, TicketList};
 use super::{ApiError, AppState};
-use crate::kitchen::{Action, Column, Ticket};
+use crate::kitchen::{Action, Column};
 use crate::klikit::Envelope;
 use crate::store::DeliveryState;
 
@@ -19,26 +17,21 @@ const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 500;
 
 /// `GET /api/tickets`: the board.
-pub async fn open(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub async fn open(State(state): State<AppState>) -> Result<Json<TicketList>, ApiError> {
     let (seq, tickets) = state.store.open_tickets().await?;
-    Ok(Json(json!({"seq": seq, "tickets": tickets})))
+    Ok(Json(TicketList { seq, tickets: tickets.into_iter().map(Ticket::from).collect() }))
 }
 
 /// `GET /api/tickets/{order_id}`.
 pub async fn one(State(state): State<AppState>, Path(order_id): Path<String>) -> Result<Json<Ticket>, ApiError> {
-    state.store.ticket(&order_id).await?.map(Json).ok_or(ApiError::NotFound("no such ticket"))
+    state.store.ticket(&order_id).await?.map(|t| Json(Ticket::from(t))).ok_or(ApiError::NotFound("no such ticket"))
 }
 
 /// `GET /api/done?limit=N`: done tickets still recallable, newest first.
-pub async fn done(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
+pub async fn done(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<DoneList>, ApiError> {
     let since = OffsetDateTime::now_utc() - state.kitchen.recall_window;
     let tickets = state.store.done_tickets(since, limit(&q)?).await?;
-    Ok(Json(json!({"tickets": tickets})))
-}
-
-#[derive(Deserialize)]
-struct ActionBody {
-    from: Option<String>,
+    Ok(Json(DoneList { tickets: tickets.into_iter().map(Ticket::from).collect() }))
 }
 
 /// `POST /api/tickets/{order_id}/{bump|recall|acknowledge}`, with an
@@ -53,7 +46,7 @@ pub async fn act(State(state): State<AppState>, Path((order_id, action)): Path<(
     let from = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        let parsed: ActionBody = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?;
+        let parsed: ActionRequest = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON body: {e}")))?;
         match parsed.from {
             None => None,
             Some(c) => Some(Column::parse(&c).ok_or_else(|| ApiError::BadRequest(format!("unknown column {c:?}")))?),
@@ -63,42 +56,44 @@ pub async fn act(State(state): State<AppState>, Path((order_id, action)): Path<(
     let now = OffsetDateTime::now_utc();
     match state.store.update_ticket(&order_id, move |r| kitchen.act(r, action, from, now)).await? {
         None => Err(ApiError::NotFound("no such ticket")),
-        Some(Ok(ticket)) => Ok(Json(ticket)),
+        Some(Ok(ticket)) => Ok(Json(Ticket::from(ticket))),
         Some(Err(refusal)) => Err(ApiError::Conflict { reason: refusal.reason, ticket: Box::new(refusal.ticket) }),
     }
 }
 
 /// `GET /api/deliveries?limit=N`: stored deliveries merged with the
 /// intake's recent refusals, newest first.
-pub async fn deliveries(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
+pub async fn deliveries(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<DeliveryList>, ApiError> {
     let limit = limit(&q)?;
     let stored = state.store.recent_deliveries(limit).await?;
-    let mut rows: Vec<(OffsetDateTime, Value)> = stored
+    let mut rows: Vec<Delivery> = stored
         .into_iter()
-        .map(|d| {
-            let outcome = match d.state {
-                DeliveryState::Pending => "received",
-                DeliveryState::Applied => "applied",
-                DeliveryState::Unprocessable => "unprocessable",
-            };
-            let order_ids = Envelope::parse(&d.body).map(|e| e.order_ids).unwrap_or_default();
-            let row = json!({
-                "event_id": d.event_id, "event_type": d.event_type, "received_at": d.received_at.format(&Rfc3339).ok(),
-                "outcome": outcome, "reason": d.reason, "order_ids": order_ids, "duplicates": d.duplicates,
-            });
-            (d.received_at, row)
+        .map(|d| Delivery {
+            order_ids: Envelope::parse(&d.body).map(|e| e.order_ids).unwrap_or_default(),
+            event_id: Some(d.event_id),
+            event_type: Some(d.event_type),
+            received_at: d.received_at,
+            outcome: match d.state {
+                DeliveryState::Pending => Outcome::Received,
+                DeliveryState::Applied => Outcome::Applied,
+                DeliveryState::Unprocessable => Outcome::Unprocessable,
+            },
+            reason: d.reason,
+            duplicates: d.duplicates,
         })
         .collect();
-    rows.extend(state.intake.stats().recent_refusals.into_iter().take(limit).map(|r| {
-        let row = json!({
-            "event_id": r.event_id, "event_type": r.event_type, "received_at": r.at.format(&Rfc3339).ok(),
-            "outcome": r.outcome, "reason": r.detail, "order_ids": [], "duplicates": 0,
-        });
-        (r.at, row)
+    rows.extend(state.intake.stats().recent_refusals.into_iter().take(limit).map(|r| Delivery {
+        event_id: r.event_id,
+        event_type: r.event_type,
+        received_at: r.at,
+        outcome: r.outcome,
+        reason: Some(r.detail),
+        order_ids: vec![],
+        duplicates: 0,
     }));
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by(|a, b| b.received_at.cmp(&a.received_at));
     rows.truncate(limit);
-    Ok(Json(json!({"deliveries": rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>()})))
+    Ok(Json(DeliveryList { deliveries: rows }))
 }
 
 fn limit(q: &HashMap<String, String>) -> Result<usize, ApiError> {

@@ -53,6 +53,7 @@ pub enum ConfigError {
 }
 
 /// How `cloudflared` is run (see `tunnel`).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TunnelMode {

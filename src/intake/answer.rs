@@ -22,11 +22,70 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::json;
 
 use super::MAX_BODY_BYTES;
 use crate::klikit::SignatureError;
 use crate::store::StoreError;
+
+/// What became of one delivery, as the diagnostics view lists it: the
+/// intake's answer, or (for a stored one) how far the applier took it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "DeliveryOutcome"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored; not yet applied.
+    Received,
+    /// Stored and applied to the board.
+    Applied,
+    /// A repeat of a stored event id.
+    Duplicate,
+    /// Signed, stored, but unusable.
+    Unprocessable,
+    InvalidSignature,
+    BadRequest,
+    TooLarge,
+    UnsupportedEncoding,
+    BodyError,
+    NoSecret,
+    StoreUnavailable,
+}
+
+impl Outcome {
+    /// Every outcome, in the order above.
+    pub const ALL: [Outcome; 11] = [
+        Outcome::Received,
+        Outcome::Applied,
+        Outcome::Duplicate,
+        Outcome::Unprocessable,
+        Outcome::InvalidSignature,
+        Outcome::BadRequest,
+        Outcome::TooLarge,
+        Outcome::UnsupportedEncoding,
+        Outcome::BodyError,
+        Outcome::NoSecret,
+        Outcome::StoreUnavailable,
+    ];
+
+    /// The JSON name (for logs).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Received => "received",
+            Outcome::Applied => "applied",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Unprocessable => "unprocessable",
+            Outcome::InvalidSignature => "invalid_signature",
+            Outcome::BadRequest => "bad_request",
+            Outcome::TooLarge => "too_large",
+            Outcome::UnsupportedEncoding => "unsupported_encoding",
+            Outcome::BodyError => "body_error",
+            Outcome::NoSecret => "no_secret",
+            Outcome::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
 
 /// A delivery the intake took.
 #[derive(Debug)]
@@ -36,11 +95,11 @@ pub(super) enum Accepted {
 }
 
 impl Accepted {
-    pub(super) fn outcome(&self) -> &'static str {
+    pub(super) fn outcome(&self) -> Outcome {
         match self {
-            Accepted::Received { unprocessable: None } => "received",
-            Accepted::Received { unprocessable: Some(_) } => "unprocessable",
-            Accepted::Duplicate => "duplicate",
+            Accepted::Received { unprocessable: None } => Outcome::Received,
+            Accepted::Received { unprocessable: Some(_) } => Outcome::Unprocessable,
+            Accepted::Duplicate => Outcome::Duplicate,
         }
     }
 }
@@ -82,15 +141,15 @@ pub enum IntakeError {
 }
 
 impl IntakeError {
-    pub(super) fn outcome(&self) -> &'static str {
+    pub(super) fn outcome(&self) -> Outcome {
         match self {
-            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) => "bad_request",
-            IntakeError::InvalidSignature(_) => "invalid_signature",
-            IntakeError::TooLarge => "too_large",
-            IntakeError::UnsupportedEncoding => "unsupported_encoding",
-            IntakeError::BodyTimeout | IntakeError::BodyRead => "body_error",
-            IntakeError::NoSecret => "no_secret",
-            IntakeError::Store(_) => "store_unavailable",
+            IntakeError::MissingHeader(_) | IntakeError::BadHeader(..) => Outcome::BadRequest,
+            IntakeError::InvalidSignature(_) => Outcome::InvalidSignature,
+            IntakeError::TooLarge => Outcome::TooLarge,
+            IntakeError::UnsupportedEncoding => Outcome::UnsupportedEncoding,
+            IntakeError::BodyTimeout | IntakeError::BodyRead => Outcome::BodyError,
+            IntakeError::NoSecret => Outcome::NoSecret,
+            IntakeError::Store(_) => Outcome::StoreUnavailable,
         }
     }
 }

@@ -28,7 +28,7 @@ mod answer;
 mod stats;
 mod watch;
 
-pub use answer::IntakeError;
+pub use answer::{IntakeError, Outcome};
 use answer::Accepted;
 pub use stats::{IntakeSnapshot, Refusal};
 use stats::IntakeStats;
@@ -194,13 +194,13 @@ async fn receive(State(intake): State<Intake>, headers: HeaderMap, body: Body) -
     let event_type = header_str(klikit::EVENT_TYPE_HEADER);
     match &result {
         Ok(accepted) => {
-            tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome(), latency_us, "delivery");
+            tracing::info!(event_id = ?event_id.unwrap_or_default(), event_type = ?event_type.unwrap_or_default(), outcome = accepted.outcome().as_str(), latency_us, "delivery");
         }
         Err(error) => {
             if matches!(error, IntakeError::NoSecret) && intake.stats.no_secret_logged.swap(true, Ordering::Relaxed) {
                 // Logged once already; health shows it too.
             } else {
-                tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome(), reason = %error, latency_us, "delivery refused");
+                tracing::warn!(event_id = ?event_id.clone().unwrap_or_default(), event_type = ?event_type.clone().unwrap_or_default(), outcome = error.outcome().as_str(), reason = %error, latency_us, "delivery refused");
             }
             intake.stats.remember(Refusal { at: now, event_id, event_type, outcome: error.outcome(), detail: error.to_string() });
         }

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{Accepted, IntakeError};
+use super::{Accepted, IntakeError, Outcome};
 
 /// How many refused attempts are remembered for diagnostics.
 const RECENT_REFUSALS: usize = 200;
@@ -38,7 +38,7 @@ pub struct Refusal {
     pub at: OffsetDateTime,
     pub event_id: Option<String>,
     pub event_type: Option<String>,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub detail: String,
 }
 

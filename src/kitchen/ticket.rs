@@ -8,6 +8,7 @@ use crate::klikit::order::{Brand, Line, Modifier, OrderType};
 
 /// A kitchen column. The order of the variants is the forward order of the
 /// board; `Cancelled` stands apart (terminal).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Column {
@@ -20,6 +21,9 @@ pub enum Column {
 }
 
 impl Column {
+    /// Every column, in the order of the variants.
+    pub const ALL: [Column; 6] = [Column::Scheduled, Column::New, Column::Preparing, Column::Ready, Column::Done, Column::Cancelled];
+
     /// The JSON name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,13 +38,11 @@ impl Column {
 
     /// Parses a JSON name.
     pub fn parse(s: &str) -> Option<Column> {
-        [Column::Scheduled, Column::New, Column::Preparing, Column::Ready, Column::Done, Column::Cancelled]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        Column::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     /// The column a bump moves to.
-    pub(super) fn next(self) -> Option<Column> {
+    pub fn next(self) -> Option<Column> {
         match self {
             Column::Scheduled => Some(Column::New),
             Column::New => Some(Column::Preparing),
@@ -68,6 +70,7 @@ impl std::fmt::Display for Column {
 }
 
 /// The driver badge (klikit statuses 7 and 8). It moves no column.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Driver {
@@ -76,6 +79,7 @@ pub enum Driver {
 }
 
 /// How a line differs from the cart the kitchen last acknowledged.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineChange {
@@ -86,6 +90,7 @@ pub enum LineChange {
 }
 
 /// A line as shown on a ticket: the cart line plus its change mark.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketLine {
     pub name: String,

@@ -37,6 +37,7 @@ pub enum OrderError {
 }
 
 /// A brand as shown on a ticket.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Brand {
     pub id: i64,
@@ -44,6 +45,7 @@ pub struct Brand {
 }
 
 /// Pickup, delivery or dine-in (klikit's `type`: 1, 2, 3).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderType {
@@ -75,6 +77,7 @@ impl OrderType {
 }
 
 /// A modifier on a line (or on another modifier), with its own nested ones.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Modifier {
     pub name: String,

@@ -40,7 +40,8 @@ use crate::store::{PrintKind, Store};
 pub use printer::{Address, CodePage, PrintMode, PrintOn, Printer, PrinterConfig};
 
 /// What the board shows for a printer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrinterState {
     /// Nothing sent yet since start.
@@ -52,12 +53,14 @@ pub enum PrinterState {
 }
 
 /// The last job dropped as too old.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Dropped {
     pub order_id: Option<String>,
     pub short_id: Option<String>,
     pub kind: PrintKind,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
     pub queued_at: OffsetDateTime,
 }
 

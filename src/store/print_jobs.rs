@@ -20,6 +20,7 @@ use super::{Store, StoreError};
 use crate::kitchen::{Event, Record, Ticket};
 
 /// What a job prints.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintKind {

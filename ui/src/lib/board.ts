@@ -3,12 +3,12 @@
 // undo offer after a bump. Pure: no fetch, no DOM, time passed in. The
 // Svelte components read `BoardView` snapshots through `subscribe`.
 
-import type { Column, Ticket, TicketEvent, TicketList } from "./api";
+import { BOARD_COLUMNS, COLUMN, NEXT_COLUMN, type Column, type Ticket, type TicketEvent, type TicketList } from "./api";
 
-/// The columns a cook sees, left to right. Done is hidden (recall list);
-/// cancelled tickets get their own column only while there are any.
-export const BOARD_COLUMNS = ["scheduled", "new", "preparing", "ready"] as const;
-export type BoardColumn = (typeof BOARD_COLUMNS)[number] | "cancelled";
+/// The columns a cook sees, left to right (`BOARD_COLUMNS`, from the
+/// server's contract), plus cancelled while any wait to be acknowledged.
+export { BOARD_COLUMNS };
+export type BoardColumn = Column;
 
 export const COLUMN_TITLES: Record<Column, string> = {
   scheduled: "Scheduled",
@@ -52,13 +52,13 @@ export interface BoardView {
   undo: Undo | null;
 }
 
-const OPEN: ReadonlySet<Column> = new Set<Column>(["scheduled", "new", "preparing", "ready", "cancelled"]);
-
-/// Does this ticket belong on the board? The engine says so in `open`; the
-/// column decides for a ticket without it.
+/// Does this ticket belong on the board? The engine says so in `open`.
 export function isOpen(t: Ticket): boolean {
-  return typeof t.open === "boolean" ? t.open : OPEN.has(t.column) && !t.cancellation_acknowledged;
+  return t.open;
 }
+
+/// The columns a view is built from: the board's, then cancelled.
+const SHOWN: readonly Column[] = [...BOARD_COLUMNS, COLUMN.cancelled];
 
 const time = (iso: string | null): number => (iso ? Date.parse(iso) : NaN);
 
@@ -66,7 +66,7 @@ const time = (iso: string | null): number => (iso ? Date.parse(iso) : NaN);
 /// so the order is stable.
 export function compareTickets(a: Ticket, b: Ticket): number {
   const key = (t: Ticket) => {
-    const at = t.column === "scheduled" ? time(t.scheduled_at ?? t.placed_at) : time(t.placed_at ?? t.column_since);
+    const at = t.column === COLUMN.scheduled ? time(t.scheduled_at ?? t.placed_at) : time(t.placed_at ?? t.column_since);
     return Number.isNaN(at) ? time(t.column_since) : at;
   };
   return key(a) - key(b) || (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0);
@@ -91,7 +91,7 @@ export class Board {
   /// Columns whose tickets changed since the last view; the others keep
   /// their (sorted) arrays, so an update costs one column's sort and the
   /// components see unchanged columns as unchanged.
-  private dirty = new Set<BoardColumn>(["scheduled", "new", "preparing", "ready", "cancelled"]);
+  private dirty = new Set<BoardColumn>(SHOWN);
   private built = new Map<BoardColumn, ColumnView>();
   private view: BoardView;
   private onNew: (t: Ticket) => void;
@@ -109,11 +109,11 @@ export class Board {
   snapshot(list: TicketList, now: number) {
     const before = this.seq === null ? null : new Set(this.tickets.keys());
     this.tickets.clear();
-    for (const c of [...BOARD_COLUMNS, "cancelled" as const]) this.dirty.add(c);
+    for (const c of SHOWN) this.dirty.add(c);
     for (const t of list.tickets) if (isOpen(t)) this.tickets.set(t.order_id, t);
     this.seq = list.seq;
     if (before) {
-      for (const t of this.tickets.values()) if (!before.has(t.order_id) && t.column !== "cancelled") this.arrived(t, now);
+      for (const t of this.tickets.values()) if (!before.has(t.order_id) && t.column !== COLUMN.cancelled) this.arrived(t, now);
     }
     if (this.selected && !this.tickets.has(this.selected)) this.selected = null;
     for (const id of this.fresh.keys()) if (!this.tickets.has(id)) this.fresh.delete(id);
@@ -125,7 +125,7 @@ export class Board {
     const known = this.tickets.has(event.ticket.order_id);
     this.seq = event.seq;
     this.put(event.ticket);
-    if (!known && this.tickets.has(event.ticket.order_id) && event.ticket.column !== "cancelled") this.arrived(event.ticket, now);
+    if (!known && this.tickets.has(event.ticket.order_id) && event.ticket.column !== COLUMN.cancelled) this.arrived(event.ticket, now);
     this.changed();
   }
 
@@ -138,8 +138,8 @@ export class Board {
 
   private put(t: Ticket) {
     const old = this.tickets.get(t.order_id);
-    if (old) this.dirty.add(old.column as BoardColumn);
-    if (isOpen(t)) this.dirty.add(t.column as BoardColumn);
+    if (old) this.dirty.add(old.column);
+    if (isOpen(t)) this.dirty.add(t.column);
     if (isOpen(t)) {
       this.tickets.set(t.order_id, t);
     } else {
@@ -252,13 +252,13 @@ export class Board {
     if (this.dirty.size > 0) {
       const by = new Map<BoardColumn, Ticket[]>();
       for (const key of this.dirty) by.set(key, []);
-      for (const t of this.tickets.values()) by.get(t.column as BoardColumn)?.push(t);
+      for (const t of this.tickets.values()) by.get(t.column)?.push(t);
       for (const [key, tickets] of by) this.built.set(key, { key, title: COLUMN_TITLES[key], tickets: tickets.sort(compareTickets) });
       this.dirty.clear();
     }
-    const cancelled = this.built.get("cancelled")?.tickets.length ?? 0;
+    const cancelled = this.built.get(COLUMN.cancelled)?.tickets.length ?? 0;
     const keys: BoardColumn[] = [...BOARD_COLUMNS];
-    if (cancelled) keys.push("cancelled");
+    if (cancelled) keys.push(COLUMN.cancelled);
     const columns = keys.map((key) => this.built.get(key) ?? { key, title: COLUMN_TITLES[key], tickets: [] });
     const order = columns.flatMap((c) => c.tickets.map((t) => t.order_id));
     return {
@@ -276,25 +276,22 @@ export class Board {
 /// Where a bump takes a ticket (for the undo message and drag targets);
 /// null when a bump does nothing from there.
 export function nextColumn(c: Column): Column | null {
-  switch (c) {
-    case "scheduled":
-      return "new";
-    case "new":
-      return "preparing";
-    case "preparing":
-      return "ready";
-    case "ready":
-      return "done";
-    default:
-      return null;
-  }
+  return NEXT_COLUMN[c];
 }
+
+/// The columns a ticket passes through, first to last, following the
+/// server's next-column table from the first column.
+function flow(): Column[] {
+  const order: Column[] = [];
+  for (let c: Column | null = BOARD_COLUMNS[0]; c !== null && !order.includes(c); c = NEXT_COLUMN[c]) order.push(c);
+  return order;
+}
+const FLOW = flow();
 
 /// The steps a drag from `from` to `to` takes: bumps forward, recalls back.
 export function dragSteps(from: Column, to: Column): { action: "bump" | "recall"; count: number } | null {
-  const order: Column[] = ["scheduled", "new", "preparing", "ready", "done"];
-  const a = order.indexOf(from);
-  const b = order.indexOf(to);
+  const a = FLOW.indexOf(from);
+  const b = FLOW.indexOf(to);
   if (a < 0 || b < 0 || a === b) return null;
   return b > a ? { action: "bump", count: b - a } : { action: "recall", count: a - b };
 }

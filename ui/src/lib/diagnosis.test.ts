@@ -2,13 +2,31 @@ import { describe, expect, it } from "vitest";
 import type { Health, PrinterHealth } from "./api";
 import { diagnose, intakeSummary, printerSummary, tunnelSummary } from "./diagnosis";
 
-const health = (over: Partial<Health> = {}): Health => ({
-  intake: { secret_configured: true, received: 1, invalid_signature: 0, last_received_at: null },
-  store: { status: "ok" },
-  applier: { pending: 0 },
-  tunnel: { state: "off" },
-  ...over,
-});
+const health = (over: { [K in keyof Health]?: Partial<Health[K]> } = {}): Health => {
+  const base: Health = {
+  intake: {
+    secret_configured: true,
+    listen: "127.0.0.1:8080",
+    received: 1,
+    duplicates: 0,
+    invalid_signature: 0,
+    unprocessable: 0,
+    store_unavailable: 0,
+    last_received_at: null,
+  },
+  store: { status: "ok", deliveries: 1, unprocessable: 0 },
+  applier: { pending: 0, lag_ms: 0 },
+  tunnel: { state: "off", url: null, reason: null, mode: "off" },
+  printers: [],
+  };
+  return {
+    intake: { ...base.intake, ...over.intake },
+    store: { ...base.store, ...over.store },
+    applier: { ...base.applier, ...over.applier },
+    tunnel: { ...base.tunnel, ...over.tunnel },
+    printers: base.printers,
+  };
+};
 
 describe("diagnose", () => {
   it("pairs a signature mismatch with the secret and proxy advice", () => {
@@ -56,11 +74,13 @@ describe("printerSummary", () => {
     name: "pass",
     state: "ready",
     last_error: null,
+    last_printed_at: null,
     backup: false,
     backup_on: false,
     waiting: 0,
     dropped: 0,
     last_dropped: null,
+    dropped_total: 0,
     ...over,
   });
 

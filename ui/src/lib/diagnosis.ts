@@ -1,7 +1,7 @@
 // Plain words for a delivery's outcome, each paired with what to do about
 // it (from klikit's troubleshooting advice, REFERENCE.md §2.3-2.5).
 
-import type { Delivery, Health, PrinterHealth } from "./api";
+import type { Delivery, DeliveryOutcome, Health, PrinterHealth } from "./api";
 
 export type Severity = "good" | "info" | "bad";
 
@@ -11,70 +11,66 @@ export interface Diagnosis {
   severity: Severity;
 }
 
-export function diagnose(d: Pick<Delivery, "outcome" | "reason">): Diagnosis {
+/// Each outcome's words and fix; `why` is the reason, in brackets, or "".
+/// A `Record` over the generated outcome type, so a new outcome in the
+/// server's contract fails the type check until it has words here.
+const DIAGNOSES: Record<DeliveryOutcome, (why: string) => Diagnosis> = {
+  received: () => ({ words: "Received and stored; waiting to reach the board.", fix: null, severity: "good" }),
+  applied: () => ({ words: "Received and shown on the board.", fix: null, severity: "good" }),
+  duplicate: () => ({
+    words: "A repeat of a delivery already received; ignored (klikit retries until it gets a 2xx).",
+    fix: "Nothing to do. Many repeats in a row mean klikit did not get our answer in time: check the tunnel and that the receiver answers within 10 seconds.",
+    severity: "info",
+  }),
+  unprocessable: (why) => ({
+    words: `Signed correctly, but the order could not be read${why}.`,
+    fix: "Stored for inspection. If it keeps happening, send the event id to klikit partner support: the body or event type is not what their docs describe.",
+    severity: "bad",
+  }),
+  invalid_signature: () => ({
+    words: "Refused: the signature did not match.",
+    fix: "Signature mismatch on every delivery: check the webhook secret (no stray spaces or a trailing newline when pasting it), or a proxy, WAF or API gateway rewriting the body. One-off mismatches during a secret rotation: set the previous secret too.",
+    severity: "bad",
+  }),
+  bad_request: (why) => ({
+    words: `Refused: the request was incomplete${why}.`,
+    fix: "Missing x-klikit-* headers usually mean a proxy or CDN strips unknown headers: let x-klikit-signature, x-klikit-event-id and x-klikit-event-type through (nginx: check underscores_in_headers and proxy header settings).",
+    severity: "bad",
+  }),
+  too_large: () => ({
+    words: "Refused: the body was over 1 MiB.",
+    fix: "Real orders are far smaller; check what is posting to the webhook URL.",
+    severity: "bad",
+  }),
+  unsupported_encoding: () => ({
+    words: "Refused: the body was compressed.",
+    fix: "Send the body uncompressed (a proxy may be adding gzip).",
+    severity: "bad",
+  }),
+  body_error: () => ({
+    words: "Refused: the body did not arrive in full (too slow or cut off).",
+    fix: "klikit retries. If it keeps happening, check the tunnel or proxy between klikit and this machine.",
+    severity: "bad",
+  }),
+  no_secret: () => ({
+    words: "Refused with 503: no webhook secret is configured.",
+    fix: "Enter the webhook secret klikit gave you in Settings. klikit retries, so nothing is lost if it is set soon.",
+    severity: "bad",
+  }),
+  store_unavailable: () => ({
+    words: "Refused with 503: the database could not commit it.",
+    fix: "klikit will retry. Check free disk space and that the data directory is writable.",
+    severity: "bad",
+  }),
+};
+
+/// `outcome` is a string: a row from a newer server may name one this board
+/// does not know yet.
+export function diagnose(d: Pick<Delivery, "reason"> & { outcome: string }): Diagnosis {
   const why = d.reason ? ` (${d.reason})` : "";
-  switch (d.outcome) {
-    case "received":
-      return { words: "Received and stored; waiting to reach the board.", fix: null, severity: "good" };
-    case "applied":
-      return { words: "Received and shown on the board.", fix: null, severity: "good" };
-    case "duplicate":
-      return {
-        words: "A repeat of a delivery already received; ignored (klikit retries until it gets a 2xx).",
-        fix: "Nothing to do. Many repeats in a row mean klikit did not get our answer in time: check the tunnel and that the receiver answers within 10 seconds.",
-        severity: "info",
-      };
-    case "unprocessable":
-      return {
-        words: `Signed correctly, but the order could not be read${why}.`,
-        fix: "Stored for inspection. If it keeps happening, send the event id to klikit partner support: the body or event type is not what their docs describe.",
-        severity: "bad",
-      };
-    case "invalid_signature":
-      return {
-        words: "Refused: the signature did not match.",
-        fix: "Signature mismatch on every delivery: check the webhook secret (no stray spaces or a trailing newline when pasting it), or a proxy, WAF or API gateway rewriting the body. One-off mismatches during a secret rotation: set the previous secret too.",
-        severity: "bad",
-      };
-    case "bad_request":
-      return {
-        words: `Refused: the request was incomplete${why}.`,
-        fix: "Missing x-klikit-* headers usually mean a proxy or CDN strips unknown headers: let x-klikit-signature, x-klikit-event-id and x-klikit-event-type through (nginx: check underscores_in_headers and proxy header settings).",
-        severity: "bad",
-      };
-    case "too_large":
-      return {
-        words: "Refused: the body was over 1 MiB.",
-        fix: "Real orders are far smaller; check what is posting to the webhook URL.",
-        severity: "bad",
-      };
-    case "unsupported_encoding":
-      return {
-        words: "Refused: the body was compressed.",
-        fix: "Send the body uncompressed (a proxy may be adding gzip).",
-        severity: "bad",
-      };
-    case "body_error":
-      return {
-        words: "Refused: the body did not arrive in full (too slow or cut off).",
-        fix: "klikit retries. If it keeps happening, check the tunnel or proxy between klikit and this machine.",
-        severity: "bad",
-      };
-    case "no_secret":
-      return {
-        words: "Refused with 503: no webhook secret is configured.",
-        fix: "Enter the webhook secret klikit gave you in Settings. klikit retries, so nothing is lost if it is set soon.",
-        severity: "bad",
-      };
-    case "store_unavailable":
-      return {
-        words: "Refused with 503: the database could not commit it.",
-        fix: "klikit will retry. Check free disk space and that the data directory is writable.",
-        severity: "bad",
-      };
-    default:
-      return { words: `${d.outcome}${why}`, fix: null, severity: "info" };
-  }
+  const known = (DIAGNOSES as Partial<Record<string, (why: string) => Diagnosis>>)[d.outcome];
+  // An outcome newer than this board: say it as it is.
+  return known ? known(why) : { words: `${d.outcome}${why}`, fix: null, severity: "info" };
 }
 
 /// One line on the receiver's state for the header strip.

@@ -4,20 +4,27 @@
 // the cook saw (`from`) so a stale tap is refused rather than misapplied.
 
 import { writable } from "svelte/store";
-import type { Column, Delivery, Health, SelftestReport, Settings, SettingsUpdate, Ticket } from "./api";
+import {
+  COLUMN,
+  DEFAULT_SETTINGS,
+  type Action,
+  type ActionRequest,
+  type Column,
+  type Delivery,
+  type DeliveryList,
+  type DoneList,
+  type Health,
+  type SelftestReport,
+  type Settings,
+  type SettingsUpdate,
+  type Ticket,
+} from "./api";
 import { Board, dragSteps } from "./board";
 import { chime } from "./chime";
 import { ApiError, getJson, LiveStream, postJson, putJson, type LiveState } from "./transport";
 
-export const DEFAULT_SETTINGS: Settings = {
-  secret_configured: false,
-  warn_after_minutes: 5,
-  late_after_minutes: 10,
-  chime: true,
-  chime_repeat: false,
-  tunnel: "off",
-  status_names: {},
-};
+export { DEFAULT_SETTINGS };
+export type { Action };
 
 /// How often the chime repeats while a new order is untouched (when the
 /// kitchen turned repeating on).
@@ -26,17 +33,15 @@ export const CHIME_REPEAT_MS = 10_000;
 /// The screen's views, chosen in the header.
 export type View = "board" | "done" | "diagnostics" | "settings";
 
-export type Action = "bump" | "recall" | "acknowledge";
-
 export class Screen {
   readonly board: Board;
   readonly live = writable<LiveState>("connecting");
   readonly health = writable<Health | null>(null);
-  readonly settings = writable<Settings>(DEFAULT_SETTINGS);
+  readonly settings = writable<Settings>({ ...DEFAULT_SETTINGS });
   readonly now = writable<number>(Date.now());
   /// A short message for the cook (a refused bump, say); null when none.
   readonly notice = writable<string | null>(null);
-  private current: Settings = DEFAULT_SETTINGS;
+  private current: Settings = { ...DEFAULT_SETTINGS };
   private stream: LiveStream;
   private timers: ReturnType<typeof setInterval>[] = [];
   private lastChime = 0;
@@ -96,7 +101,8 @@ export class Screen {
   /// ticket, or null when it was refused (the reason is shown).
   async act(action: Action, ticket: Ticket): Promise<Ticket | null> {
     try {
-      const updated = await postJson<Ticket>(`/api/tickets/${encodeURIComponent(ticket.order_id)}/${action}`, { from: ticket.column });
+      const body: ActionRequest = { from: ticket.column };
+      const updated = await postJson<Ticket>(`/api/tickets/${encodeURIComponent(ticket.order_id)}/${action}`, body);
       this.board.answer(updated);
       return updated;
     } catch (e) {
@@ -116,7 +122,7 @@ export class Screen {
   async primary(id: string) {
     const t = this.board.get(id);
     if (!t) return;
-    if (t.cancelled || t.column === "cancelled") {
+    if (t.cancelled || t.column === COLUMN.cancelled) {
       await this.act("acknowledge", t);
       return;
     }
@@ -166,7 +172,7 @@ export class Screen {
   // ---- other views ----
 
   doneTickets(limit = 30): Promise<Ticket[]> {
-    return getJson<{ tickets: Ticket[] }>(`/api/done?limit=${limit}`).then((r) => r.tickets);
+    return getJson<DoneList>(`/api/done?limit=${limit}`).then((r) => r.tickets);
   }
 
   /// Runs the first-delivery self-test on the server (a test order that
@@ -176,7 +182,7 @@ export class Screen {
   }
 
   deliveries(limit = 100): Promise<Delivery[]> {
-    return getJson<{ deliveries: Delivery[] }>(`/api/deliveries?limit=${limit}`).then((r) => r.deliveries);
+    return getJson<DeliveryList>(`/api/deliveries?limit=${limit}`).then((r) => r.deliveries);
   }
 
   async loadSettings() {

@@ -3,14 +3,14 @@
 // sequence number it saw. Nothing else in the board calls fetch or
 // EventSource.
 
-import type { Health, Ticket, TicketEvent, TicketList } from "./api";
+import type { ErrorBody, Health, LiveEventName, TicketEvent, TicketList } from "./api";
 
 /// A refused API call. `body` is the parsed JSON error (it may carry the
 /// current ticket on a 409).
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error?: string; ticket?: Ticket } | null,
+    readonly body: Partial<ErrorBody> | null,
   ) {
     super(body?.error ?? `HTTP ${status}`);
   }
@@ -168,15 +168,15 @@ export class LiveStream {
       this.handlers.state("live");
     };
     source.onerror = () => this.drop(source);
-    source.addEventListener("ping", heard);
-    source.addEventListener("snapshot", (e) => {
+    on(source, "ping", heard);
+    on(source, "snapshot", (e) => {
       heard();
       const list = parse<TicketList>(e);
       if (!list) return;
       this.lastSeq = list.seq;
       this.handlers.snapshot(list);
     });
-    source.addEventListener("ticket", (e) => {
+    on(source, "ticket", (e) => {
       heard();
       const event = parse<TicketEvent>(e);
       if (!event) return;
@@ -184,12 +184,17 @@ export class LiveStream {
       this.lastSeq = event.seq;
       this.handlers.ticket(event);
     });
-    source.addEventListener("health", (e) => {
+    on(source, "health", (e) => {
       heard();
       const health = parse<Health>(e);
       if (health) this.handlers.health(health);
     });
   }
+}
+
+/// Listens for one of the live stream's named events.
+function on(source: EventSourceLike, name: LiveEventName, listener: (e: MessageEvent) => void) {
+  source.addEventListener(name, listener);
 }
 
 function parse<T>(e: MessageEvent): T | null {

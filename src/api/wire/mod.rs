@@ -1,0 +1,387 @@
+//! The app API's contract: every body the app listener sends or takes, as
+//! typed transport structs, and the constants the board needs (column
+//! order, the next column, outcome names, default settings).
+//!
+//! What it owns: the JSON shape of `/api/*` and of the live stream's
+//! events. Handlers build these and nothing else; the board's TypeScript
+//! (`ui/src/lib/wire/`) is generated from them by the test in
+//! [`typescript`] (`KDS_WRITE_WIRE=1 cargo test -p kds --lib wire`), which
+//! fails while the committed files are stale.
+//!
+//! What it never does: decide anything. Domain types convert into these
+//! with `From`; the rules stay in `kitchen`, `intake` and `config`. Field
+//! names are a contract with the board: add fields, never rename.
+
+#[cfg(test)]
+mod typescript;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::config::TunnelMode;
+pub use crate::intake::Outcome;
+pub use crate::kitchen::{Action, Column, Driver, LineChange, TicketLine};
+pub use crate::klikit::order::{Brand, Modifier, OrderType};
+pub use crate::printing::{Dropped, PrinterState};
+pub use crate::store::PrintKind;
+pub use crate::selftest::{Hop, SelftestReport};
+pub use crate::tunnel::TunnelState;
+
+/// The columns of the board, left to right. Done is a recall list, and
+/// cancelled tickets get a column of their own only while any wait.
+pub const BOARD_COLUMNS: [Column; 4] = [Column::Scheduled, Column::New, Column::Preparing, Column::Ready];
+
+/// A ticket as the API and the live stream send it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub order_id: String,
+    pub short_id: String,
+    pub brand: Option<Brand>,
+    pub branch_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    pub channel: Option<String>,
+    pub order_type: OrderType,
+    pub table_no: Option<String>,
+    /// The klikit number of the furthest status applied (`null` before any).
+    pub status_code: Option<i64>,
+    /// Its name from the status table, `UNKNOWN` for a code none knows.
+    pub status: String,
+    pub column: Column,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub placed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub scheduled_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub column_since: OffsetDateTime,
+    /// When this ticket last changed (kitchen time).
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub updated_at: OffsetDateTime,
+    pub lines: Vec<TicketLine>,
+    pub order_comment: Option<String>,
+    /// Some line carries a change mark not yet acknowledged.
+    pub changed: bool,
+    pub cancelled: bool,
+    pub cancellation_reason: Option<String>,
+    pub driver: Option<Driver>,
+    /// A self-test ticket, done by itself after a minute.
+    pub test: bool,
+    /// Sum of the quantities of the lines not removed.
+    pub item_count: u32,
+    /// Belongs on the board: not done, and not an acknowledged cancellation.
+    pub open: bool,
+    /// A screen acknowledged the cancellation.
+    pub cancellation_acknowledged: bool,
+    /// klikit's `updated_at` of the newest snapshot applied.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub klikit_updated_at: Option<OffsetDateTime>,
+}
+
+impl From<&crate::kitchen::Ticket> for Ticket {
+    fn from(t: &crate::kitchen::Ticket) -> Ticket {
+        Ticket {
+            order_id: t.order_id.clone(),
+            short_id: t.short_id.clone(),
+            brand: t.brand.clone(),
+            branch_id: t.branch_id,
+            provider_id: t.provider_id,
+            channel: t.channel.clone(),
+            order_type: t.order_type,
+            table_no: t.table_no.clone(),
+            status_code: t.status_code,
+            status: t.status.clone(),
+            column: t.column,
+            placed_at: t.placed_at,
+            scheduled_at: t.scheduled_at,
+            column_since: t.column_since,
+            updated_at: t.updated_at,
+            lines: t.lines.clone(),
+            order_comment: t.order_comment.clone(),
+            changed: t.changed,
+            cancelled: t.cancelled,
+            cancellation_reason: t.cancellation_reason.clone(),
+            driver: t.driver,
+            test: t.test,
+            item_count: t.item_count,
+            open: t.open,
+            cancellation_acknowledged: t.cancellation_acknowledged,
+            klikit_updated_at: t.klikit_updated_at,
+        }
+    }
+}
+
+impl From<crate::kitchen::Ticket> for Ticket {
+    fn from(t: crate::kitchen::Ticket) -> Ticket {
+        Ticket::from(&t)
+    }
+}
+
+/// `GET /api/tickets`, and the live stream's `snapshot` event: the open
+/// tickets as of change `seq`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketList {
+    pub seq: i64,
+    pub tickets: Vec<Ticket>,
+}
+
+/// The live stream's `ticket` event: one change, the whole ticket after it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    pub seq: i64,
+    pub ticket: Ticket,
+}
+
+/// `GET /api/done`: done tickets still recallable, newest first.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoneList {
+    pub tickets: Vec<Ticket>,
+}
+
+/// The body of every refused API call; a 409 carries the current ticket.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub ticket: Option<Ticket>,
+}
+
+/// One row of `GET /api/deliveries`: a stored delivery, or a refused attempt.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub event_id: Option<String>,
+    pub event_type: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub received_at: OffsetDateTime,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub order_ids: Vec<String>,
+    pub duplicates: i64,
+}
+
+/// `GET /api/deliveries`, newest first.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryList {
+    pub deliveries: Vec<Delivery>,
+}
+
+/// `GET /api/health` (and the live stream's `health` event): can the
+/// receiver take deliveries, and is the kitchen keeping up?
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub intake: IntakeHealth,
+    pub store: StoreHealth,
+    pub applier: ApplierHealth,
+    pub tunnel: TunnelHealth,
+    /// The kitchen printers, in configuration order (empty without any;
+    /// absent from a kds older than printing, which `kds status` may ask).
+    #[serde(default)]
+    pub printers: Vec<PrinterHealth>,
+}
+
+/// `POST /api/printers/{name}/test` and `POST /api/tickets/{id}/reprint`
+/// (202): the printers the job was queued for.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintQueued {
+    pub queued: Vec<String>,
+}
+
+/// A kitchen printer on the health strip: its state since start, its
+/// waiting jobs, and the jobs dropped as too old to print.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrinterHealth {
+    pub name: String,
+    pub state: PrinterState,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub last_printed_at: Option<OffsetDateTime>,
+    /// A backup printer (prints only while no screen watches the board).
+    pub backup: bool,
+    /// A backup printer printing now.
+    pub backup_on: bool,
+    /// Jobs queued and not printed yet.
+    pub waiting: i64,
+    /// Jobs dropped as too old since start, and the last one.
+    pub dropped: u64,
+    pub last_dropped: Option<Dropped>,
+    /// Jobs ever dropped as too old.
+    pub dropped_total: i64,
+}
+
+/// The receiver: its secret, its address and its counters since start.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeHealth {
+    pub secret_configured: bool,
+    pub listen: String,
+    pub received: u64,
+    pub duplicates: u64,
+    pub invalid_signature: u64,
+    pub unprocessable: u64,
+    pub store_unavailable: u64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub last_received_at: Option<OffsetDateTime>,
+}
+
+/// Whether the store answers.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreStatus {
+    Ok,
+    Unavailable,
+}
+
+/// The store's deliveries.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreHealth {
+    pub status: StoreStatus,
+    pub deliveries: i64,
+    pub unprocessable: i64,
+}
+
+/// Stored deliveries not yet on the board, and how long the oldest waits.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplierHealth {
+    pub pending: i64,
+    pub lag_ms: i64,
+}
+
+/// The tunnel's state and URL, with the configured mode, so the board can
+/// warn that a quick tunnel's URL changes on every start.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TunnelHealth {
+    pub state: TunnelState,
+    /// The public base URL; klikit posts to `<url>/webhooks/klikit`.
+    pub url: Option<String>,
+    pub reason: Option<String>,
+    pub mode: TunnelMode,
+}
+
+impl TunnelHealth {
+    pub fn new(status: &crate::tunnel::TunnelStatus, mode: TunnelMode) -> TunnelHealth {
+        TunnelHealth { state: status.state, url: status.url.clone(), reason: status.reason.clone(), mode }
+    }
+}
+
+/// `GET /api/health` when the store cannot be read (a 503).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthUnavailable {
+    pub store: StoreDown,
+}
+
+/// The `store` object of [`HealthUnavailable`].
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreDown {
+    pub status: StoreStatus,
+}
+
+/// `GET /api/settings` and the answer to a `PUT`. Never holds a secret:
+/// only whether one is configured.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub secret_configured: bool,
+    pub warn_after_minutes: u32,
+    pub late_after_minutes: u32,
+    pub chime: bool,
+    pub chime_repeat: bool,
+    pub tunnel: TunnelMode,
+    /// klikit status code → name overrides, names already normalised.
+    pub status_names: BTreeMap<String, String>,
+}
+
+impl Default for Settings {
+    /// What the board shows before the server answers: the defaults of
+    /// `config.toml`'s `[board]`, no secret, no tunnel, no overrides.
+    fn default() -> Settings {
+        let board = crate::config::BoardSettings::default();
+        Settings {
+            secret_configured: false,
+            warn_after_minutes: board.warn_after_minutes,
+            late_after_minutes: board.late_after_minutes,
+            chime: board.chime,
+            chime_repeat: board.chime_repeat,
+            tunnel: TunnelMode::default(),
+            status_names: BTreeMap::new(),
+        }
+    }
+}
+
+/// `PUT /api/settings`: every field optional; `webhook_secret` only when it
+/// changes.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsUpdate {
+    pub webhook_secret: Option<String>,
+    pub warn_after_minutes: Option<u32>,
+    pub late_after_minutes: Option<u32>,
+    pub chime: Option<bool>,
+    pub chime_repeat: Option<bool>,
+    pub tunnel: Option<TunnelMode>,
+    pub status_names: Option<BTreeMap<String, String>>,
+}
+
+/// `POST /api/tickets/{order_id}/{action}`'s optional body: the column the
+/// screen saw, so a stale tap is refused rather than misapplied.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ActionRequest {
+    /// A column's JSON name; the handler names an unknown one in its 400.
+    #[cfg_attr(test, ts(optional, as = "Option<Column>"))]
+    pub from: Option<String>,
+}
+
+/// The names of the live stream's events (`GET /api/live`).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveEventName {
+    /// A [`TicketList`]: everything open (first connect, or too far behind).
+    Snapshot,
+    /// A [`TicketEvent`]: one change.
+    Ticket,
+    /// A [`Health`], at connect and whenever it changes.
+    Health,
+    /// `{}` after 15 s without any other event.
+    Ping,
+}
+
+impl LiveEventName {
+    pub const ALL: [LiveEventName; 4] = [LiveEventName::Snapshot, LiveEventName::Ticket, LiveEventName::Health, LiveEventName::Ping];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveEventName::Snapshot => "snapshot",
+            LiveEventName::Ticket => "ticket",
+            LiveEventName::Health => "health",
+            LiveEventName::Ping => "ping",
+        }
+    }
+}
