@@ -24,7 +24,7 @@
 //! | module | owns | never does |
 //! |---|---|---|
 //! | [`partner`] | klikit's partner API: the client, the status outbox's sender, catch-up | decide kitchen rules |
-//! | `printing` (to come) | kitchen printers: tickets as printed slips | decide a ticket's state |
+//! | [`printing`] | kitchen printers: ticket layout, ESC/POS, rasterising, the print queue's senders, backup printing | block the pipeline |
 //!
 //! **Supervision**: starting, watching and stopping the parts.
 //!
@@ -71,6 +71,7 @@ pub mod restore;
 pub mod maintenance;
 pub mod klikit;
 pub mod partner;
+pub mod printing;
 pub mod selftest;
 pub mod server;
 pub mod shutdown;

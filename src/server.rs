@@ -136,6 +136,11 @@ impl Server {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
         let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
+        // The print plan is in place before the applier makes its first change.
+        let printing = crate::printing::Printing::new(config.printers.clone());
+        printing.install(&store);
+        let screens = crate::api::Screens::default();
+        let printer_tasks = printing.spawn(&store, screens.clone(), shutdown_rx.clone());
         let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
         // Opt-in: without partner keys nothing is sent to klikit.
         let partner = config.partner.clone().map(|c| crate::partner::Partner::new(crate::partner::Client::new(Some(c)), store.clone(), alerts.clone(), applier.clone()));
@@ -151,6 +156,8 @@ impl Server {
             shutdown: shutdown_rx.clone(),
             tunnel: tunnel.status(),
             partner: partner.clone(),
+            printing,
+            screens,
         };
         let mut tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.connection_limits())),
@@ -163,6 +170,7 @@ impl Server {
             tasks.push(partner.catchup.clone().spawn(config.catchup_every, tunnel.status(), shutdown_rx.clone()));
             tasks.push(partner.spawn(shutdown_rx.clone()));
         }
+        tasks.extend(printer_tasks);
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
         Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks, _instance: instance })
     }

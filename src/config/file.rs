@@ -50,6 +50,9 @@ pub struct ConfigFile {
     pub retention: Option<crate::maintenance::RetentionSettings>,
     /// Litestream replicates the database: kds leaves WAL checkpoints to it.
     pub litestream: Option<bool>,
+    /// Kitchen printers (`[[printers]]` tables; see `printing::printer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub printers: Vec<crate::printing::PrinterConfig>,
 }
 
 /// Reads `config.toml` from `data_dir` (an absent file is the defaults).

@@ -163,6 +163,8 @@ pub struct Config {
     pub intake_budget_bytes: u64,
     /// Retention periods and the night work's schedule.
     pub retention: crate::maintenance::RetentionSettings,
+    /// Kitchen printers, checked.
+    pub printers: Vec<crate::printing::Printer>,
 }
 
 impl Config {
@@ -194,6 +196,7 @@ impl Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             intake_budget_bytes: crate::intake::DEFAULT_BUDGET_BYTES,
             retention: Default::default(),
+            printers: Vec::new(),
         }
     }
 
@@ -281,6 +284,7 @@ impl Config {
             })?;
             config.status_names.insert(code, name);
         }
+        config.printers = crate::printing::printer::validate_all(&file.printers).map_err(|reason| ConfigError::Invalid { name: "printers", reason })?;
         if let Some(v) = env("KDS_SYNCHRONOUS") {
             config.store.synchronous_full = match v.to_ascii_lowercase().as_str() {
                 "full" => true,

@@ -30,6 +30,7 @@ mod inbox;
 mod history;
 mod open;
 mod outbox;
+mod print_jobs;
 mod reads;
 mod retention;
 mod tickets;
@@ -47,6 +48,7 @@ pub use history::HistoryQuery;
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
 pub use retention::{Pruned, RetentionPolicy};
+pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 use writer::{run_cached, AfterCommit, Durability, Job};
 
@@ -139,6 +141,9 @@ struct Inner {
     /// SQLite opened the file read-only (no write permission, a read-only
     /// file system): nothing can be stored.
     read_only: bool,
+    /// Which printers print what for a ticket change (`print_jobs`); `None`
+    /// when no printer is configured.
+    print_plan: Mutex<Option<PrintPlan>>,
 }
 
 impl Store {

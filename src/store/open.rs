@@ -22,6 +22,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_tickets.sql"),
     include_str!("migrations/0003_outbox.sql"),
     include_str!("migrations/0004_retention.sql"),
+    include_str!("migrations/0005_print_jobs.sql"),
 ];
 
 impl Store {
@@ -104,6 +105,7 @@ impl Store {
                 changes: tokio::sync::broadcast::channel(tickets::CHANGE_CHANNEL_CAPACITY).0,
                 closed: Default::default(),
                 read_only,
+                print_plan: Mutex::new(None),
             }),
         })
     }

@@ -81,12 +81,15 @@ pub struct Pruned {
     pub tickets: usize,
     /// Log entries deleted with them.
     pub events: usize,
+    /// Finished print jobs deleted (each holds a copy of its ticket, so
+    /// they go with the delivery bodies).
+    pub print_jobs: usize,
 }
 
 impl Pruned {
     /// Nothing was left to do.
     pub fn is_empty(&self) -> bool {
-        self.bodies == 0 && self.deliveries == 0 && self.tickets == 0
+        self.bodies == 0 && self.deliveries == 0 && self.tickets == 0 && self.print_jobs == 0
     }
 
     /// Adds another batch's counts.
@@ -95,6 +98,7 @@ impl Pruned {
         self.deliveries += other.deliveries;
         self.tickets += other.tickets;
         self.events += other.events;
+        self.print_jobs += other.print_jobs;
     }
 }
 
@@ -161,6 +165,16 @@ fn prune_deliveries(c: &Connection, cutoff: OffsetDateTime, batch: usize) -> Res
     Ok(deleted)
 }
 
+/// Deletes up to `batch` print jobs printed or dropped before `cutoff`; a
+/// job still queued or sending is never touched.
+fn prune_print_jobs(c: &Connection, cutoff: OffsetDateTime, batch: usize) -> Result<usize, StoreError> {
+    let cutoff_ms = (cutoff.unix_timestamp_nanos() / 1_000_000) as i64;
+    Ok(c.prepare_cached(
+        "DELETE FROM print_jobs WHERE id IN (SELECT id FROM print_jobs WHERE state IN ('printed', 'dropped') AND finished_at < ?1 ORDER BY id LIMIT ?2)",
+    )?
+    .execute(params![cutoff_ms, batch as i64])?)
+}
+
 /// Deletes up to `batch` closed tickets untouched since `cutoff`, with their
 /// log and their finished klikit actions (a waiting one is never dropped).
 fn prune_tickets(c: &Connection, cutoff: OffsetDateTime, batch: usize) -> Result<(usize, usize), StoreError> {
@@ -189,6 +203,9 @@ impl Store {
             move |c| {
                 let mut pruned = Pruned { bodies: prune_bodies(c, now - days(policy.body_days), batch)?, ..Default::default() };
                 if pruned.bodies == 0 {
+                    pruned.print_jobs = prune_print_jobs(c, now - days(policy.body_days), batch)?;
+                }
+                if pruned.bodies == 0 && pruned.print_jobs == 0 {
                     pruned.deliveries = prune_deliveries(c, now - days(policy.dedupe_days), batch)?;
                 }
                 if pruned.is_empty() {
@@ -297,6 +314,41 @@ mod tests {
         assert!(store.delivery("mid-applied").await.unwrap().unwrap().body.is_empty());
         assert_eq!(store.delivery("old-pending").await.unwrap().unwrap().body.len(), 100, "a pending delivery keeps its body until the kitchen has applied it");
         assert_eq!(store.delivery("new").await.unwrap().unwrap().body.len(), 100);
+        store.close();
+    }
+
+    #[tokio::test]
+    async fn finished_print_jobs_go_with_the_bodies_and_waiting_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("kds.sqlite"), StoreOptions::default()).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let ms = |age_days: i64| ((now - Duration::days(age_days)).unix_timestamp_nanos() / 1_000_000) as i64;
+        let (old, recent) = (ms(40), ms(2));
+        store
+            .write(move |c| {
+                let mut insert = c.prepare("INSERT INTO print_jobs (printer, order_id, kind, ticket, created_at, state, finished_at) VALUES ('pass', ?1, 'ticket', '{}', ?2, ?3, ?4)")?;
+                insert.execute(params!["old-printed", old, "printed", old])?;
+                insert.execute(params!["old-dropped", old, "dropped", old])?;
+                insert.execute(params!["old-queued", old, "queued", Option::<i64>::None])?;
+                insert.execute(params!["recent-printed", recent, "printed", recent])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let mut total = Pruned::default();
+        loop {
+            let p = store.prune_batch(RetentionPolicy::default(), now, 1).await.unwrap();
+            if p.is_empty() {
+                break;
+            }
+            total.add(p);
+        }
+        assert_eq!(total.print_jobs, 2, "printed and dropped jobs past the body period hold a copy of the ticket: they go");
+        let left: Vec<String> = store
+            .read(|c| Ok(c.prepare("SELECT order_id FROM print_jobs ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?))
+            .await
+            .unwrap();
+        assert_eq!(left, ["old-queued", "recent-printed"], "a job still waiting to print is never pruned, and a recent one is kept");
         store.close();
     }
 

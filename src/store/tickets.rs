@@ -72,6 +72,8 @@ pub struct TicketTx<'c> {
     conn: &'c Connection,
     delivery_seq: Option<i64>,
     changes: Vec<TicketChange>,
+    /// Which printers print this change: its jobs join the same transaction.
+    print_plan: Option<super::PrintPlan>,
 }
 
 fn ms(t: OffsetDateTime) -> i64 {
@@ -87,8 +89,8 @@ pub(super) fn json_err(e: serde_json::Error) -> StoreError {
 }
 
 impl<'c> TicketTx<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        TicketTx { conn, delivery_seq: None, changes: Vec::new() }
+    fn new(conn: &'c Connection, print_plan: Option<super::PrintPlan>) -> Self {
+        TicketTx { conn, delivery_seq: None, changes: Vec::new(), print_plan }
     }
 
     /// The job's connection, for the store's other tables in the same
@@ -129,6 +131,9 @@ impl<'c> TicketTx<'c> {
                 seq
             ])?;
         self.log(&t.order_id, events)?;
+        if let Some(plan) = &self.print_plan {
+            super::print_jobs::write_planned(self.conn, t, &ticket_json, &plan(t, events), t.updated_at)?;
+        }
         self.changes.push(TicketChange { seq, ticket: Arc::new(t.clone()) });
         Ok(())
     }
@@ -173,6 +178,7 @@ impl Store {
         F: FnOnce(&mut TicketTx<'_>) -> Result<R, StoreError> + Send + 'static,
     {
         let sender = self.inner.changes.clone();
+        let print_plan = self.print_plan();
         let publish: AfterCommit<Changed<R>> = Box::new(move |done: &Changed<R>| {
             for change in &done.changes {
                 let _ = sender.send(change.clone());
@@ -181,7 +187,7 @@ impl Store {
         let done = self
             .write_then(
                 move |conn| {
-                    let mut tx = TicketTx::new(conn);
+                    let mut tx = TicketTx::new(conn, print_plan);
                     let answer = f(&mut tx)?;
                     Ok(Changed { answer, changes: tx.changes })
                 },
