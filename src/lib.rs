@@ -24,13 +24,16 @@
 //! | module | owns | never does |
 //! |---|---|---|
 //! | [`partner`] | klikit's partner API: the client, the status outbox's sender, catch-up | decide kitchen rules |
-//! | `printing` (to come) | kitchen printers: tickets as printed slips | decide a ticket's state |
+//! | [`printing`] | kitchen printers: ticket layout, ESC/POS, rasterising, the print queue's senders, backup printing | block the pipeline |
 //!
 //! **Supervision**: starting, watching and stopping the parts.
 //!
 //! | module | owns | never does |
 //! |---|---|---|
 //! | [`server`] | starting and stopping all of the above | business rules |
+//! | [`maintenance`] | the night work: pruning to the retention policy, shrinking, the nightly backup | SQL |
+//! | [`restore`] | replacing the database with a checked backup while no kds runs | open the live database |
+//! | [`instance`] | the data dir's lock: one running kds per data dir, and `kds restore` only when none | touch the database |
 //! | [`shutdown`] | the stop signal every long-lived task waits on | decide when to stop |
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
@@ -61,10 +64,14 @@ pub mod applier;
 pub mod client;
 pub mod config;
 pub mod fake_klikit;
+pub mod instance;
 pub mod intake;
 pub mod kitchen;
+pub mod restore;
+pub mod maintenance;
 pub mod klikit;
 pub mod partner;
+pub mod printing;
 pub mod selftest;
 pub mod server;
 pub mod shutdown;

@@ -88,6 +88,8 @@ pub enum ServerError {
     Bind { what: &'static str, addr: SocketAddr, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Instance(#[from] crate::instance::InstanceError),
 }
 
 /// A running kds: both listeners, the store, and the tasks behind them.
@@ -100,6 +102,8 @@ pub struct Server {
     tunnel: Tunnel,
     shutdown: Trigger,
     tasks: Vec<JoinHandle<()>>,
+    /// Held while running: `kds restore` refuses while it is.
+    _instance: crate::instance::InstanceLock,
 }
 
 impl Server {
@@ -107,6 +111,7 @@ impl Server {
     /// connections.
     pub async fn start(config: Config) -> Result<Server, ServerError> {
         let config = Arc::new(config);
+        let instance = crate::instance::InstanceLock::acquire(&config.data_dir)?;
         let intake_listener = bind("webhook listener", config.webhook_listen).await?;
         let app_listener = bind("app listener", config.listen).await?;
         let db_path = config.database_path();
@@ -131,6 +136,11 @@ impl Server {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
         let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
+        // The print plan is in place before the applier makes its first change.
+        let printing = crate::printing::Printing::new(config.printers.clone());
+        printing.install(&store);
+        let screens = crate::api::Screens::default();
+        let printer_tasks = printing.spawn(&store, screens.clone(), shutdown_rx.clone());
         let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
         // Opt-in: without partner keys nothing is sent to klikit.
         let partner = config.partner.clone().map(|c| crate::partner::Partner::new(crate::partner::Client::new(Some(c)), store.clone(), alerts.clone(), applier.clone()));
@@ -146,19 +156,23 @@ impl Server {
             shutdown: shutdown_rx.clone(),
             tunnel: tunnel.status(),
             partner: partner.clone(),
+            printing,
+            screens,
         };
         let mut tasks = vec![
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.connection_limits())),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.connection_limits())),
             applier_task,
+            crate::maintenance::spawn(store.clone(), config.retention, shutdown_rx.clone()),
         ];
         if let Some(partner) = partner {
             tracing::info!(base = %partner.client.config().map(|c| c.base_url).unwrap_or_default(), "klikit partner API configured: screen actions are sent to klikit");
             tasks.push(partner.catchup.clone().spawn(config.catchup_every, tunnel.status(), shutdown_rx.clone()));
             tasks.push(partner.spawn(shutdown_rx.clone()));
         }
+        tasks.extend(printer_tasks);
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
-        Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks })
+        Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks, _instance: instance })
     }
 
     /// The intake listener's bound address.

@@ -31,6 +31,9 @@ pub async fn snapshot(state: &AppState) -> Result<Health, StoreError> {
     let lag_ms = oldest_pending.map(|t| (OffsetDateTime::now_utc() - t).whole_milliseconds().max(0) as i64).unwrap_or(0);
     // Before the tunnel's borrow below: a watch guard must not live across an await.
     let klikit = klikit_health(state).await?;
+    // Awaited before the tunnel's watch guard is taken: a guard held across
+    // an await would make this future not Send.
+    let printers = super::printers::health(state).await?;
     Ok(Health {
         intake: IntakeHealth {
             secret_configured: state.intake.secret_configured(),
@@ -45,6 +48,7 @@ pub async fn snapshot(state: &AppState) -> Result<Health, StoreError> {
         store: StoreHealth { status: if state.store.read_only() { StoreStatus::ReadOnly } else { StoreStatus::Ok }, deliveries: counts.total, unprocessable: counts.unprocessable },
         applier: ApplierHealth { pending: counts.pending, lag_ms },
         tunnel: TunnelHealth::new(&state.tunnel.borrow(), state.config.tunnel),
+        printers,
         klikit,
     })
 }

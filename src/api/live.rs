@@ -18,6 +18,8 @@
 //! anything at or below the `seq` it has sent, so nothing falls between.
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
@@ -40,6 +42,32 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Events buffered for a slow screen before its task waits.
 const BUFFER: usize = 256;
 
+/// How many screens are following the live stream right now (backup
+/// printing starts when there are none). A screen counts from its connect
+/// until its stream task ends.
+#[derive(Debug, Clone, Default)]
+pub struct Screens(Arc<AtomicUsize>);
+
+impl Screens {
+    pub fn connected(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn join(&self) -> ScreenGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        ScreenGuard(self.clone())
+    }
+}
+
+/// One connected screen; dropping it counts the screen out.
+struct ScreenGuard(Screens);
+
+impl Drop for ScreenGuard {
+    fn drop(&mut self) {
+        self.0 .0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 #[derive(Deserialize)]
 pub struct LiveQuery {
     since: Option<String>,
@@ -52,7 +80,9 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
         .or_else(|| headers.get("last-event-id").and_then(|v| v.to_str().ok()))
         .and_then(|s| s.trim().parse::<i64>().ok());
     let (tx, rx) = mpsc::channel(BUFFER);
+    let screen = state.screens.join();
     tokio::spawn(async move {
+        let _screen = screen;
         if let Err(StreamEnd::Store(e)) = stream(state, since, tx).await {
             tracing::warn!(error = %e, "live stream ended by a store error");
         }

@@ -14,7 +14,9 @@ pub mod board;
 mod guard;
 mod health;
 mod klikit;
+mod history;
 mod live;
+mod printers;
 mod selftest;
 mod settings;
 mod tickets;
@@ -34,7 +36,9 @@ use crate::alert::Alerts;
 use crate::config::Config;
 use crate::intake::Intake;
 use crate::kitchen::{Kitchen, Ticket};
+use crate::printing::Printing;
 use crate::store::{Store, StoreError};
+pub use live::Screens;
 
 /// What every handler on the app listener can reach.
 #[derive(Clone)]
@@ -55,6 +59,10 @@ pub struct AppState {
     pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
     /// klikit's partner API; `None` without partner keys.
     pub partner: Option<crate::partner::Partner>,
+    /// The kitchen printers (none configured: empty).
+    pub printing: Printing,
+    /// The screens following the live stream.
+    pub screens: Screens,
 }
 
 /// The app listener's routes.
@@ -65,11 +73,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/settings", get(settings::get_settings).put(settings::put_settings))
         .route("/api/tickets", get(tickets::open))
         .route("/api/tickets/{order_id}", get(tickets::one))
-        .route("/api/tickets/{order_id}/{action}", post(tickets::act))
+        .route("/api/tickets/{order_id}/timeline", get(history::timeline))
+        .route("/api/history", get(history::search))
+        .route("/api/export.csv", get(history::export))
         .route("/api/klikit/check", post(klikit::check))
         .route("/api/klikit/catchup", post(klikit::catchup))
         .route("/api/klikit/outbox", get(klikit::outbox))
         .route("/api/klikit/outbox/{id}/retry", post(klikit::retry))
+        .route("/api/tickets/{order_id}/reprint", post(printers::reprint))
+        .route("/api/tickets/{order_id}/{action}", post(tickets::act))
+        .route("/api/printers/{name}/test", post(printers::test_page))
         .route("/api/done", get(tickets::done))
         .route("/api/deliveries", get(tickets::deliveries))
         .route("/api/live", get(live::live))
@@ -95,6 +108,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// Cannot be done with this configuration (no printer, say).
+    #[error("{0}")]
+    Unavailable(&'static str),
     #[error("store: {0}")]
     Store(#[from] StoreError),
 }
@@ -109,6 +125,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::CONFLICT, wire::ErrorBody { error: reason, ticket: Some(wire::Ticket::from(&*ticket)) })
             }
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, error(why)),
+            ApiError::Unavailable(why) => (StatusCode::CONFLICT, error(why)),
             ApiError::Unauthorized(why) => {
                 let mut res = (StatusCode::UNAUTHORIZED, Json(error(why))).into_response();
                 res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
@@ -155,6 +172,8 @@ mod tests {
             shutdown: crate::shutdown::channel().1,
             tunnel: crate::tunnel::Tunnel::off().status(),
             partner: None,
+            printing: Printing::new(vec![]),
+            screens: Screens::default(),
         };
         (dir, router(state))
     }

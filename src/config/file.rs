@@ -45,6 +45,14 @@ pub struct ConfigFile {
     /// How the board looks and sounds (`[board]`); changed from its settings view.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub board: Option<BoardSettings>,
+    /// How long things are kept and when the night work runs (`[retention]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<crate::maintenance::RetentionSettings>,
+    /// Litestream replicates the database: kds leaves WAL checkpoints to it.
+    pub litestream: Option<bool>,
+    /// Kitchen printers (`[[printers]]` tables; see `printing::printer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub printers: Vec<crate::printing::PrinterConfig>,
 }
 
 /// Reads `config.toml` from `data_dir` (an absent file is the defaults).

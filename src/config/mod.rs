@@ -161,6 +161,10 @@ pub struct Config {
     /// Most body bytes the intake holds in memory at once (unsigned
     /// bodies included: they are read before they can be checked).
     pub intake_budget_bytes: u64,
+    /// Retention periods and the night work's schedule.
+    pub retention: crate::maintenance::RetentionSettings,
+    /// Kitchen printers, checked.
+    pub printers: Vec<crate::printing::Printer>,
 }
 
 impl Config {
@@ -191,6 +195,8 @@ impl Config {
             branches: Vec::new(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             intake_budget_bytes: crate::intake::DEFAULT_BUDGET_BYTES,
+            retention: Default::default(),
+            printers: Vec::new(),
         }
     }
 
@@ -278,6 +284,7 @@ impl Config {
             })?;
             config.status_names.insert(code, name);
         }
+        config.printers = crate::printing::printer::validate_all(&file.printers).map_err(|reason| ConfigError::Invalid { name: "printers", reason })?;
         if let Some(v) = env("KDS_SYNCHRONOUS") {
             config.store.synchronous_full = match v.to_ascii_lowercase().as_str() {
                 "full" => true,
@@ -321,6 +328,14 @@ impl Config {
         if let Some(v) = env("KDS_INTAKE_BUFFER_MIB") {
             config.intake_budget_bytes = number("KDS_INTAKE_BUFFER_MIB", &v, 4..=4096)? * 1024 * 1024;
         }
+        if let Some(retention) = file.retention {
+            retention.check().map_err(|reason| ConfigError::Invalid { name: "retention", reason })?;
+            config.retention = retention;
+        }
+        config.store.litestream = match env("KDS_LITESTREAM") {
+            Some(v) => flag("KDS_LITESTREAM", &v)?,
+            None => file.litestream.unwrap_or(false),
+        };
         if config.tunnel == TunnelMode::Named && config.tunnel_token.is_none() {
             return Err(ConfigError::Invalid { name: "tunnel", reason: "named mode needs a token (KDS_TUNNEL_TOKEN or tunnel_token)".into() });
         }

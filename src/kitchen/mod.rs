@@ -206,6 +206,11 @@ pub struct Record {
 }
 
 impl Record {
+    /// When the kitchen first saw the order (a ticket's day, for history).
+    pub fn first_seen_at(&self) -> OffsetDateTime {
+        self.first_seen_at
+    }
+
     /// When a clock rule will next apply to this ticket, if ever.
     pub fn due_at(&self) -> Option<OffsetDateTime> {
         let t = &self.ticket;

@@ -22,13 +22,17 @@
 //! What it never does: business rules. It stores what `intake` and
 //! `kitchen` decided; it does not decide.
 
+mod backup;
 mod capacity;
 mod catchup;
 mod checkpoint;
 mod inbox;
+mod history;
 mod open;
 mod outbox;
+mod print_jobs;
 mod reads;
+mod retention;
 mod tickets;
 mod writer;
 
@@ -39,8 +43,12 @@ use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 
+pub use backup::{backup_file, check_kds_database, BackupError, BackupReport, BACKUP_DIR};
+pub use history::HistoryQuery;
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
+pub use retention::{Pruned, RetentionPolicy};
+pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 use writer::{run_cached, AfterCommit, Durability, Job};
 
@@ -101,11 +109,15 @@ pub struct StoreOptions {
     pub synchronous_full: bool,
     /// Caps the database size (`PRAGMA max_page_count`), to test a full disk.
     pub max_page_count: Option<u32>,
+    /// Litestream replicates this database, and checkpoints are its job:
+    /// kds runs no checkpoint of its own (no checkpointer, no automatic
+    /// checkpoint, no final one at close), so it never races Litestream's.
+    pub litestream: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { group_commit: true, synchronous_full: true, max_page_count: None }
+        Self { group_commit: true, synchronous_full: true, max_page_count: None, litestream: false }
     }
 }
 
@@ -129,6 +141,9 @@ struct Inner {
     /// SQLite opened the file read-only (no write permission, a read-only
     /// file system): nothing can be stored.
     read_only: bool,
+    /// Which printers print what for a ticket change (`print_jobs`); `None`
+    /// when no printer is configured.
+    print_plan: Mutex<Option<PrintPlan>>,
 }
 
 impl Store {

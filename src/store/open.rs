@@ -17,10 +17,12 @@ use super::{checkpoint, tickets, Inner, Store, StoreError, StoreOptions, BUSY_TI
 
 /// The migrations, in order. Append only: never edit or reorder one that has
 /// shipped.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_inbox.sql"),
     include_str!("migrations/0002_tickets.sql"),
     include_str!("migrations/0003_outbox.sql"),
+    include_str!("migrations/0004_retention.sql"),
+    include_str!("migrations/0005_print_jobs.sql"),
 ];
 
 impl Store {
@@ -37,10 +39,15 @@ impl Store {
         let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(open_err)?;
         // Reading the schema is the cheapest check that this is a database at all.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| match e.sqlite_error_code() {
+        let tables = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => corrupt(e),
             _ => open_err(e),
         })?;
+        // A new database is created able to shrink (see `retention`): the
+        // vacuum mode can only be chosen before the first table exists.
+        if tables == 0 {
+            conn.execute_batch("PRAGMA auto_vacuum=INCREMENTAL").map_err(open_err)?;
+        }
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Open { path: path.to_owned(), reason: format!("WAL mode refused (journal_mode={mode})") });
@@ -73,8 +80,15 @@ impl Store {
             tracing::error!(path = %path.display(), "store: the database is read-only: deliveries are refused (503) until it is writable");
         }
 
-        let checkpointer = checkpoint::Checkpointer::start(&mut conn, path, sync, std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
-            .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?;
+        let checkpointer = if options.litestream {
+            conn.execute_batch("PRAGMA wal_autocheckpoint=0").map_err(open_err)?;
+            None
+        } else {
+            Some(
+                checkpoint::Checkpointer::start(&mut conn, path, sync, std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+                    .map_err(|e| StoreError::Open { path: path.to_owned(), reason: e.to_string() })?,
+            )
+        };
         let (tx, rx) = mpsc::sync_channel::<Job>(QUEUE_DEPTH);
         let max_batch = if options.group_commit { MAX_BATCH } else { 1 };
         let writer = std::thread::Builder::new()
@@ -91,6 +105,7 @@ impl Store {
                 changes: tokio::sync::broadcast::channel(tickets::CHANGE_CHANNEL_CAPACITY).0,
                 closed: Default::default(),
                 read_only,
+                print_plan: Mutex::new(None),
             }),
         })
     }

@@ -72,6 +72,8 @@ pub struct TicketTx<'c> {
     conn: &'c Connection,
     delivery_seq: Option<i64>,
     changes: Vec<TicketChange>,
+    /// Which printers print this change: its jobs join the same transaction.
+    print_plan: Option<super::PrintPlan>,
 }
 
 fn ms(t: OffsetDateTime) -> i64 {
@@ -82,13 +84,13 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).expect("an OffsetDateTime always formats as RFC 3339")
 }
 
-fn json_err(e: serde_json::Error) -> StoreError {
+pub(super) fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Sqlite(format!("stored JSON unreadable: {e}"))
 }
 
 impl<'c> TicketTx<'c> {
-    fn new(conn: &'c Connection) -> Self {
-        TicketTx { conn, delivery_seq: None, changes: Vec::new() }
+    fn new(conn: &'c Connection, print_plan: Option<super::PrintPlan>) -> Self {
+        TicketTx { conn, delivery_seq: None, changes: Vec::new(), print_plan }
     }
 
     /// The job's connection, for the store's other tables in the same
@@ -129,6 +131,9 @@ impl<'c> TicketTx<'c> {
                 seq
             ])?;
         self.log(&t.order_id, events)?;
+        if let Some(plan) = &self.print_plan {
+            super::print_jobs::write_planned(self.conn, t, &ticket_json, &plan(t, events), t.updated_at)?;
+        }
         self.changes.push(TicketChange { seq, ticket: Arc::new(t.clone()) });
         Ok(())
     }
@@ -173,6 +178,7 @@ impl Store {
         F: FnOnce(&mut TicketTx<'_>) -> Result<R, StoreError> + Send + 'static,
     {
         let sender = self.inner.changes.clone();
+        let print_plan = self.print_plan();
         let publish: AfterCommit<Changed<R>> = Box::new(move |done: &Changed<R>| {
             for change in &done.changes {
                 let _ = sender.send(change.clone());
@@ -181,7 +187,7 @@ impl Store {
         let done = self
             .write_then(
                 move |conn| {
-                    let mut tx = TicketTx::new(conn);
+                    let mut tx = TicketTx::new(conn, print_plan);
                     let answer = f(&mut tx)?;
                     Ok(Changed { answer, changes: tx.changes })
                 },
@@ -365,24 +371,7 @@ impl Store {
     /// The log of one ticket, oldest first.
     pub async fn ticket_events(&self, order_id: &str) -> Result<Vec<TicketEvent>, StoreError> {
         let order_id = order_id.to_owned();
-        self.read(move |c| {
-            let rows = c
-                .prepare_cached("SELECT id, order_id, at, source, kind, detail, delivery_seq FROM ticket_events WHERE order_id = ?1 ORDER BY id")?
-                .query_map([order_id], |r| {
-                    Ok(TicketEvent {
-                        id: r.get(0)?,
-                        order_id: r.get(1)?,
-                        at: r.get(2)?,
-                        source: r.get(3)?,
-                        kind: r.get(4)?,
-                        detail: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
-                        delivery_seq: r.get(6)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
+        self.read(move |c| events_of(c, &order_id)).await
     }
 
     /// When the oldest delivery still waiting for the kitchen arrived.
@@ -395,6 +384,25 @@ impl Store {
         })
         .await
     }
+}
+
+/// The log of one ticket, oldest first.
+pub(super) fn events_of(c: &Connection, order_id: &str) -> Result<Vec<TicketEvent>, StoreError> {
+    let rows = c
+        .prepare_cached("SELECT id, order_id, at, source, kind, detail, delivery_seq FROM ticket_events WHERE order_id = ?1 ORDER BY id")?
+        .query_map([order_id], |r| {
+            Ok(TicketEvent {
+                id: r.get(0)?,
+                order_id: r.get(1)?,
+                at: r.get(2)?,
+                source: r.get(3)?,
+                kind: r.get(4)?,
+                detail: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or(serde_json::Value::Null),
+                delivery_seq: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 fn latest_seq(c: &Connection) -> Result<i64, StoreError> {

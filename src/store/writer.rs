@@ -166,7 +166,7 @@ fn begin(conn: &Connection, jobs_left: &mut impl Iterator<Item = Job>) -> bool {
     }
 }
 
-pub(super) fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, synchronous_full: bool, checkpointer: checkpoint::Checkpointer) {
+pub(super) fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_batch: usize, synchronous_full: bool, checkpointer: Option<checkpoint::Checkpointer>) {
     let mut fsyncing = synchronous_full;
     'groups: while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -217,6 +217,8 @@ pub(super) fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>, max_b
     // Every sender is gone: fold the WAL into the database before closing, so a
     // clean stop leaves a self-contained file. The checkpointer goes first: the
     // writer must be the last connection to close for the WAL to go.
+    // Under Litestream (no checkpointer) the WAL is left for it to copy.
+    let Some(checkpointer) = checkpointer else { return };
     checkpointer.stop(&mut conn);
     if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
         tracing::warn!(error = %e, "store: final checkpoint failed (the WAL stays; nothing is lost)");

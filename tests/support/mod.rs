@@ -11,6 +11,7 @@ use kds::server::Server;
 use kds::client::{self, Answer, Delivery};
 use serde_json::Value;
 
+pub mod fake_printer;
 pub mod process;
 pub mod sse;
 

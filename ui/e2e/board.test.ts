@@ -295,7 +295,8 @@ describe("the board against the real kds", () => {
     expect(JSON.stringify(settings.body)).not.toContain("rotated-secret-123");
     expect(settings.body).toMatchObject({ secret_configured: true, warn_after_minutes: 4, late_after_minutes: 9 });
     expect((await kds.post(CREATED, order("01-order-created-single.json"), "rotated-secret-123")).status, "the new secret is used without a restart").toBe(200);
-    expect((await kds.post(CREATED, order("01-order-created-single.json"), SECRET)).status, "the old one is no longer accepted").toBe(401);
+    expect((await kds.post(CREATED, order("01-order-created-single.json"), SECRET)).status, "the replaced one stays accepted for the rotation window, while klikit switches over").toBe(200);
+    expect((await kds.post(CREATED, order("01-order-created-single.json"), "never-configured-secret")).status, "a secret that was never configured is refused").toBe(401);
     // Put the test secret back for the tests that follow.
     await field.fill(SECRET);
     await page.getByTestId("save").click();

@@ -25,6 +25,8 @@ use crate::config::TunnelMode;
 pub use crate::intake::Outcome;
 pub use crate::kitchen::{Action, Column, Driver, LineChange, TicketLine};
 pub use crate::klikit::order::{Brand, Modifier, OrderType};
+pub use crate::printing::{Dropped, PrinterState};
+pub use crate::store::PrintKind;
 pub use crate::selftest::{Hop, SelftestReport};
 pub use crate::tunnel::TunnelState;
 
@@ -202,6 +204,10 @@ pub struct Health {
     pub store: StoreHealth,
     pub applier: ApplierHealth,
     pub tunnel: TunnelHealth,
+    /// The kitchen printers, in configuration order (empty without any;
+    /// absent from a kds older than printing, which `kds status` may ask).
+    #[serde(default)]
+    pub printers: Vec<PrinterHealth>,
     /// Absent from an older kds's health: read as `off`.
     #[serde(default)]
     #[cfg_attr(test, ts(optional, as = "Option<KlikitHealth>"))]
@@ -231,6 +237,38 @@ impl Default for KlikitHealth {
     fn default() -> KlikitHealth {
         KlikitHealth { state: "off".into(), waiting: 0, failed: 0, sent: 0, failing_since: None, reason: None, last_ok_at: None, last_catchup: None }
     }
+}
+
+/// `POST /api/printers/{name}/test` and `POST /api/tickets/{id}/reprint`
+/// (202): the printers the job was queued for.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintQueued {
+    pub queued: Vec<String>,
+}
+
+/// A kitchen printer on the health strip: its state since start, its
+/// waiting jobs, and the jobs dropped as too old to print.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrinterHealth {
+    pub name: String,
+    pub state: PrinterState,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub last_printed_at: Option<OffsetDateTime>,
+    /// A backup printer (prints only while no screen watches the board).
+    pub backup: bool,
+    /// A backup printer printing now.
+    pub backup_on: bool,
+    /// Jobs queued and not printed yet.
+    pub waiting: i64,
+    /// Jobs dropped as too old since start, and the last one.
+    pub dropped: u64,
+    pub last_dropped: Option<Dropped>,
+    /// Jobs ever dropped as too old.
+    pub dropped_total: i64,
 }
 
 /// The receiver: its secret, its address and its counters since start.

@@ -7,6 +7,8 @@
 //! - `kds status`: print the running kds's health for someone on a terminal.
 //! - `kds klikit check`: call klikit's partner API with the configured keys.
 //! - `kds dev fake-klikit`: run a fake klikit partner API, for demos.
+//! - `kds backup`: write a consistent copy of the database (works while kds runs).
+//! - `kds restore`: replace the database with a checked backup (only while kds is stopped).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -139,6 +141,18 @@ enum Command {
         /// Print the health JSON as it is.
         #[arg(long)]
         json: bool,
+    },
+    /// Write a consistent copy of the database to FILE (default: backups/kds-<now>.sqlite in the data dir). Works while kds runs.
+    Backup {
+        #[command(flatten)]
+        common: Common,
+        file: Option<PathBuf>,
+    },
+    /// Replace the database with FILE, a backup. Refuses while kds runs or if FILE is not a sound kds database; keeps the replaced one aside.
+    Restore {
+        #[command(flatten)]
+        common: Common,
+        file: PathBuf,
     },
     /// Post generated, signed orders and report throughput and ack latency.
     Load {
@@ -284,6 +298,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { common, file } => {
+            let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
+            let dest = file.unwrap_or_else(|| config.data_dir.join(kds::store::BACKUP_DIR).join(format!("kds-{}.sqlite", file_stamp())));
+            let report = kds::store::backup_file(&config.database_path(), &dest)?;
+            println!("backup written: {} ({} bytes)", report.path.display(), report.bytes);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { common, file } => {
+            let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
+            let restored = kds::restore::restore(&config.data_dir, &config.database_path(), &file, &file_stamp())?;
+            println!("restored {} from {}", restored.database.display(), file.display());
+            if let Some(aside) = restored.replaced {
+                println!("the replaced database is kept at {}", aside.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Load { common, url, count, concurrency, duplicates, rate, seed, json } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
             let secret = config.webhook_secret.clone().context("no webhook secret configured: set KLIKIT_WEBHOOK_SECRET")?;
@@ -328,6 +358,12 @@ async fn fetch_health(app_url: &str, config: &Config) -> Result<kds::api::wire::
     let res = req.send().await?;
     let status = res.status();
     res.json().await.with_context(|| format!("{app_url}/api/health answered {status} without a health report"))
+}
+
+/// Now as a file-name-safe UTC stamp: `20261130T040000Z`.
+fn file_stamp() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    now.format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z")).unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
 /// Installs the SIGINT and SIGTERM handlers now; the future resolves on either.

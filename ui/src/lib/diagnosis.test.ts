@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Health, KlikitHealth } from "./api";
-import { diagnose, intakeSummary, klikitSummary, tunnelSummary } from "./diagnosis";
+import type { Health, KlikitHealth, PrinterHealth } from "./api";
+import { diagnose, intakeSummary, klikitSummary, printerSummary, tunnelSummary } from "./diagnosis";
 
 const health = (over: { [K in keyof Health]?: Partial<Health[K]> } = {}): Health => {
   const base: Health = {
@@ -17,12 +17,14 @@ const health = (over: { [K in keyof Health]?: Partial<Health[K]> } = {}): Health
   store: { status: "ok", deliveries: 1, unprocessable: 0 },
   applier: { pending: 0, lag_ms: 0 },
   tunnel: { state: "off", url: null, reason: null, mode: "off" },
+  printers: [],
   };
   return {
     intake: { ...base.intake, ...over.intake },
     store: { ...base.store, ...over.store },
     applier: { ...base.applier, ...over.applier },
     tunnel: { ...base.tunnel, ...over.tunnel },
+    printers: base.printers,
   };
 };
 
@@ -82,5 +84,41 @@ describe("the klikit chip", () => {
     expect(klikitSummary(health({ state: "waiting", waiting: 3 }), clock)?.words).toBe("klikit: 3 waiting");
     expect(klikitSummary(health({ state: "failing", failed: 1, failing_since: "2026-11-30T20:15:00Z" }), clock)).toEqual({ words: "klikit failing since 20:15", severity: "bad" });
     expect(klikitSummary(health({ state: "rejected" }), clock)).toEqual({ words: "klikit rejected our credentials", severity: "bad" });
+  });
+});
+
+describe("printerSummary", () => {
+  const printer = (over: Partial<PrinterHealth> = {}): PrinterHealth => ({
+    name: "pass",
+    state: "ready",
+    last_error: null,
+    last_printed_at: null,
+    backup: false,
+    backup_on: false,
+    waiting: 0,
+    dropped: 0,
+    last_dropped: null,
+    dropped_total: 0,
+    ...over,
+  });
+
+  it("is quiet when the printer is ready", () => {
+    expect(printerSummary(printer())).toEqual({ words: "Printer pass", severity: "good" });
+  });
+
+  it("shouts what stops the printer, with the jobs waiting", () => {
+    expect(printerSummary(printer({ state: "offline", waiting: 3 }))).toEqual({ words: "PRINTER pass OFFLINE (3 waiting)", severity: "bad" });
+    expect(printerSummary(printer({ state: "paper_out" })).words).toBe("PRINTER pass OUT OF PAPER");
+    expect(printerSummary(printer({ state: "cover_open" })).words).toBe("PRINTER pass COVER OPEN");
+  });
+
+  it("names a stale ticket that was not printed", () => {
+    const s = printerSummary(printer({ dropped: 1, last_dropped: { order_id: "1", short_id: "K7X2", kind: "ticket", queued_at: "2026-01-01T00:00:00Z" } }));
+    expect(s).toEqual({ words: "Printer pass: #K7X2 too old, not printed", severity: "bad" });
+  });
+
+  it("says when a backup printer is printing", () => {
+    expect(printerSummary(printer({ backup: true })).words).toBe("Printer pass (backup)");
+    expect(printerSummary(printer({ backup: true, backup_on: true })).severity).toBe("bad");
   });
 });

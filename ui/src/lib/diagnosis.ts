@@ -1,7 +1,7 @@
 // Plain words for a delivery's outcome, each paired with what to do about
 // it (from klikit's troubleshooting advice, REFERENCE.md §2.3-2.5).
 
-import type { Delivery, DeliveryOutcome, Health } from "./api";
+import type { Delivery, DeliveryOutcome, Health, PrinterHealth } from "./api";
 
 export type Severity = "good" | "info" | "bad";
 
@@ -84,6 +84,24 @@ export function intakeSummary(h: Health | null): { words: string; severity: Seve
   if (!h.intake.secret_configured) return { words: "Receiver: NO SECRET", severity: "bad" };
   if (h.store.status !== "ok") return { words: "Receiver: DATABASE DOWN", severity: "bad" };
   return { words: "Receiver OK", severity: "good" };
+}
+
+/// One printer's chip on the health strip: its state, how many jobs wait,
+/// and a stale ticket that was not printed.
+export function printerSummary(p: PrinterHealth): { words: string; severity: Severity } {
+  const waiting = p.waiting > 0 ? ` (${p.waiting} waiting)` : "";
+  const stale = p.last_dropped ? `: #${p.last_dropped.short_id ?? p.last_dropped.order_id ?? "?"} too old, not printed` : "";
+  const role = p.backup ? (p.backup_on ? " BACKUP PRINTING" : " (backup)") : "";
+  switch (p.state) {
+    case "offline":
+      return { words: `PRINTER ${p.name} OFFLINE${waiting}${stale}`, severity: "bad" };
+    case "paper_out":
+      return { words: `PRINTER ${p.name} OUT OF PAPER${waiting}${stale}`, severity: "bad" };
+    case "cover_open":
+      return { words: `PRINTER ${p.name} COVER OPEN${waiting}${stale}`, severity: "bad" };
+    default:
+      return { words: `Printer ${p.name}${role}${waiting}${stale}`, severity: stale || p.backup_on ? "bad" : p.state === "ready" ? "good" : "info" };
+  }
 }
 
 export function tunnelSummary(h: Health | null): { words: string; severity: Severity } {

@@ -14,6 +14,7 @@ describe("bump-bar keys", () => {
     expect(k("Backspace")).toEqual({ kind: "recall" });
     expect(k("Escape")).toEqual({ kind: "clear" });
     expect(k("a")).toEqual({ kind: "acknowledge" });
+    expect(k("p")).toEqual({ kind: "reprint" });
     expect(k("z", { ctrlKey: true })).toEqual({ kind: "undo" });
   });
 

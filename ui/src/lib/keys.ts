@@ -6,6 +6,7 @@ export type KeyCommand =
   | { kind: "bump" }
   | { kind: "recall" }
   | { kind: "acknowledge" }
+  | { kind: "reprint" }
   | { kind: "undo" }
   | { kind: "clear" };
 
@@ -30,6 +31,9 @@ export function keyCommand(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" 
     case "a":
     case "A":
       return { kind: "acknowledge" };
+    case "p":
+    case "P":
+      return { kind: "reprint" };
     case "u":
     case "U":
       return { kind: "undo" };

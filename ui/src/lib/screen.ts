@@ -172,6 +172,16 @@ export class Screen {
     if (t) await this.act("acknowledge", t);
   }
 
+  /// Prints the ticket again (marked REPRINT) on the kitchen printers.
+  async reprint(id: string) {
+    await postJson(`/api/tickets/${encodeURIComponent(id)}/reprint`).catch(() => {});
+  }
+
+  /// Prints a test page on one printer.
+  printTestPage(name: string): Promise<unknown> {
+    return postJson(`/api/printers/${encodeURIComponent(name)}/test`);
+  }
+
   /// Dropping a card on another column: as many bumps or recalls as it takes.
   async drop(id: string, to: Column) {
     let t: Ticket | null = this.board.get(id) ?? null;

@@ -160,6 +160,11 @@ export type DeliveryList = { deliveries: Array<Delivery>, };
  */
 export type Health = { intake: IntakeHealth, store: StoreHealth, applier: ApplierHealth, tunnel: TunnelHealth, 
 /**
+ * The kitchen printers, in configuration order (empty without any;
+ * absent from a kds older than printing, which `kds status` may ask).
+ */
+printers: Array<PrinterHealth>, 
+/**
  * Absent from an older kds's health: read as `off`.
  */
 klikit?: KlikitHealth, };
@@ -214,6 +219,53 @@ export type KlikitHealth = { state: string, waiting: number, failed: number, sen
  * The last catch-up: `{at, from, listed, fetched, error}`.
  */
 last_catchup: { at: string | null, from: string | null, listed: number, fetched: number, error: string | null } | null, };
+
+/**
+ * `POST /api/printers/{name}/test` and `POST /api/tickets/{id}/reprint`
+ * (202): the printers the job was queued for.
+ */
+export type PrintQueued = { queued: Array<string>, };
+
+/**
+ * A kitchen printer on the health strip: its state since start, its
+ * waiting jobs, and the jobs dropped as too old to print.
+ */
+export type PrinterHealth = { name: string, state: PrinterState, last_error: string | null, last_printed_at: string | null, 
+/**
+ * A backup printer (prints only while no screen watches the board).
+ */
+backup: boolean, 
+/**
+ * A backup printer printing now.
+ */
+backup_on: boolean, 
+/**
+ * Jobs queued and not printed yet.
+ */
+waiting: number, 
+/**
+ * Jobs dropped as too old since start, and the last one.
+ */
+dropped: number, last_dropped: Dropped | null, 
+/**
+ * Jobs ever dropped as too old.
+ */
+dropped_total: number, };
+
+/**
+ * What the board shows for a printer.
+ */
+export type PrinterState = "unknown" | "ready" | "offline" | "paper_out" | "cover_open";
+
+/**
+ * The last job dropped as too old.
+ */
+export type Dropped = { order_id: string | null, short_id: string | null, kind: PrintKind, queued_at: string, };
+
+/**
+ * What a job prints.
+ */
+export type PrintKind = "ticket" | "changed" | "cancelled" | "test";
 
 /**
  * `GET /api/health` when the store cannot be read (a 503).
