@@ -274,6 +274,18 @@ mod tests {
     use super::*;
     use crate::store::{NewDelivery, StoreOptions};
 
+    /// Runs one-row batches under the default policy until nothing is left.
+    async fn prune_all(store: &Store, now: OffsetDateTime) -> Pruned {
+        let mut total = Pruned::default();
+        loop {
+            let p = store.prune_batch(RetentionPolicy::default(), now, 1).await.unwrap();
+            if p.is_empty() {
+                return total;
+            }
+            total.add(p);
+        }
+    }
+
     #[test]
     fn the_policy_refuses_periods_that_contradict_each_other() {
         assert!(RetentionPolicy::default().check().is_ok());
@@ -300,14 +312,7 @@ mod tests {
             store.insert_delivery(d).await.unwrap();
         }
         store.write(|c| Ok(c.execute("UPDATE inbox SET state = 'applied' WHERE event_id LIKE '%applied' OR event_id = 'new'", [])?)).await.unwrap();
-        let mut total = Pruned::default();
-        loop {
-            let p = store.prune_batch(RetentionPolicy::default(), now, 1).await.unwrap();
-            if p.is_empty() {
-                break;
-            }
-            total.add(p);
-        }
+        let total = prune_all(&store, now).await;
         assert_eq!(total.bodies, 2, "both applied deliveries older than 30 days lose their bodies");
         assert_eq!(total.deliveries, 1, "only the applied delivery past 180 days is deleted; the pending one after it stops the walk");
         assert!(store.delivery("old-applied").await.unwrap().is_none());
@@ -335,14 +340,7 @@ mod tests {
             })
             .await
             .unwrap();
-        let mut total = Pruned::default();
-        loop {
-            let p = store.prune_batch(RetentionPolicy::default(), now, 1).await.unwrap();
-            if p.is_empty() {
-                break;
-            }
-            total.add(p);
-        }
+        let total = prune_all(&store, now).await;
         assert_eq!(total.print_jobs, 2, "printed and dropped jobs past the body period hold a copy of the ticket: they go");
         let left: Vec<String> = store
             .read(|c| Ok(c.prepare("SELECT order_id FROM print_jobs ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?))
