@@ -18,7 +18,9 @@ mod history;
 mod live;
 mod printers;
 mod selftest;
+mod screens;
 mod settings;
+mod stations;
 mod tickets;
 pub mod wire;
 
@@ -38,7 +40,7 @@ use crate::intake::Intake;
 use crate::kitchen::{Kitchen, Ticket};
 use crate::printing::Printing;
 use crate::store::{Store, StoreError};
-pub use live::Screens;
+pub use screens::Screens;
 
 /// What every handler on the app listener can reach.
 #[derive(Clone)]
@@ -81,6 +83,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/klikit/outbox", get(klikit::outbox))
         .route("/api/klikit/outbox/{id}/retry", post(klikit::retry))
         .route("/api/tickets/{order_id}/reprint", post(printers::reprint))
+        .route("/api/tickets/{order_id}/rush", post(tickets::rush))
+        .route("/api/stations", get(stations::get_stations).put(stations::put_stations))
+        .route("/api/allday", get(stations::allday))
+        .route("/api/screens", get(screens::list))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
         .route("/api/printers/{name}/test", post(printers::test_page))
         .route("/api/done", get(tickets::done))
@@ -106,6 +112,10 @@ pub enum ApiError {
     Conflict { reason: String, ticket: Box<Ticket> },
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Well-formed but not acceptable (a station setup that fails its
+    /// checks): the field and why.
+    #[error("{field}: {why}")]
+    Unprocessable { field: String, why: String },
     #[error("{0}")]
     Unauthorized(&'static str),
     /// Cannot be done with this configuration (no printer, say).
@@ -117,14 +127,17 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let error = |why: &str| wire::ErrorBody { error: why.to_string(), ticket: None };
+        let error = |why: &str| wire::ErrorBody { error: why.to_string(), field: None, ticket: None };
         let (status, body) = match self {
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, error(what)),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, error(&why)),
             ApiError::Conflict { reason, ticket } => {
-                (StatusCode::CONFLICT, wire::ErrorBody { error: reason, ticket: Some(wire::Ticket::from(&*ticket)) })
+                (StatusCode::CONFLICT, wire::ErrorBody { error: reason, field: None, ticket: Some(wire::Ticket::from(&*ticket)) })
             }
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, error(why)),
+            ApiError::Unprocessable { field, why } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, wire::ErrorBody { error: format!("{field}: {why}"), field: Some(field), ticket: None })
+            }
             ApiError::Unavailable(why) => (StatusCode::CONFLICT, error(why)),
             ApiError::Unauthorized(why) => {
                 let mut res = (StatusCode::UNAUTHORIZED, Json(error(why))).into_response();

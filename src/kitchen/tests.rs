@@ -243,11 +243,11 @@ proptest! {
 #[test]
 fn event_kinds_keep_their_stored_names() {
     use EventKind::*;
-    let all = [Received, Status, StatusIgnored, Driver, UnknownStatus, Cart, Details, Stale, Unchanged, Bump, Recall, Acknowledge, SelfTestDone, ScheduledDue, OtherBranch, Rejected, Cancelled, KlikitRetry, KlikitSync];
+    let all = [Received, Status, StatusIgnored, Driver, UnknownStatus, Cart, Details, Stale, Unchanged, Bump, Recall, Acknowledge, SelfTestDone, ScheduledDue, OtherBranch, Rejected, Cancelled, KlikitRetry, KlikitSync, StationBump, StationRecall, Reopened, Rush, Rerouted];
     let names: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
     assert_eq!(
         names,
-        ["received", "status", "status_ignored", "driver", "unknown_status", "cart", "details", "stale", "unchanged", "bump", "recall", "acknowledge", "self_test_done", "scheduled_due", "other_branch", "rejected", "cancelled", "klikit_retry", "klikit_sync"],
+        ["received", "status", "status_ignored", "driver", "unknown_status", "cart", "details", "stale", "unchanged", "bump", "recall", "acknowledge", "self_test_done", "scheduled_due", "other_branch", "rejected", "cancelled", "klikit_retry", "klikit_sync", "station_bump", "station_recall", "reopened", "rush", "rerouted"],
         "logs already stored and the API carry these names: they never change"
     );
     for k in all {
