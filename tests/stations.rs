@@ -140,6 +140,8 @@ async fn lines_go_to_their_stations_and_the_expo_sees_each_stations_bump() {
     let bumped = ok(&kds, "POST", &format!("/api/tickets/{A}/bump"), json!({"station": "grill", "from": "new"})).await;
     assert_eq!(bumped["column"], "new", "a station's bump never moves the ticket");
     assert!(on_screen(&kds, "grill", A).await.is_none(), "the ticket leaves the grill once it bumped");
+    let recall = get(&kds, "/api/done?screen=grill").await;
+    assert_eq!((recall["tickets"].as_array().unwrap().len(), recall["tickets"][0]["order_id"].as_str()), (1, Some(A)), "and joins the grill's recall list: {recall}");
     let expo = on_screen(&kds, "expo", A).await.unwrap();
     assert!(line(&expo, "Satay")["done_at"].is_string() && line(&expo, "Es Teh")["done_at"].is_null(), "the expo sees the grill's line done, the drink open: {expo}");
     let progress: Vec<(String, u64, u64)> =
