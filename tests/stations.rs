@@ -280,3 +280,24 @@ async fn a_restart_keeps_the_setup_and_every_lines_state() {
     assert!(on_screen(&kds, "grill", A).await.is_none(), "the grill's bump holds across the restart");
     kds.stop().await;
 }
+
+#[tokio::test]
+async fn tickets_stored_before_stations_are_routed_after_the_upgrade() {
+    // A database written before stations (see tests/stored.rs): its open
+    // tickets have lines without a station until the first start routes them.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/stored/kds.sqlite"), dir.path().join(kds::config::DATABASE_FILE)).unwrap();
+    let kds = TestServer::start_in(dir, |_| {}).await;
+    let routed = eventually("the stored open tickets are routed in the background", DEADLINE, || async {
+        let list = get(&kds, "/api/tickets?screen=kitchen").await;
+        let tickets = list["tickets"].as_array().unwrap().clone();
+        (!tickets.is_empty() && tickets.iter().all(|t| t["stations"][0]["station"] == "kitchen")).then_some(tickets)
+    })
+    .await;
+    assert!(routed.iter().all(|t| t["lines"].as_array().unwrap().iter().all(|l| l["station"] == "kitchen")), "every line went to the default station: {routed:?}");
+    eventually("the routing is recorded as done, so later starts skip it", DEADLINE, || async {
+        (!kds.server.store().stations_to_route().await.unwrap()).then_some(())
+    })
+    .await;
+    kds.stop().await;
+}
