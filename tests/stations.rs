@@ -109,6 +109,13 @@ fn allday(list: &Value) -> Vec<(String, u64)> {
     list["items"].as_array().unwrap().iter().map(|i| (i["name"].as_str().unwrap().to_string(), i["quantity"].as_u64().unwrap())).collect()
 }
 
+/// Saves the setup without its first station, the grill.
+async fn delete_the_grill(kds: &TestServer) {
+    let mut without_grill = setup();
+    without_grill["stations"].as_array_mut().unwrap().remove(0);
+    ok(kds, "PUT", "/api/stations", without_grill).await;
+}
+
 /// kds with the three stations and both orders on the board.
 async fn kitchen_with_orders(kds: &TestServer) {
     let saved = ok(kds, "PUT", "/api/stations", setup()).await;
@@ -203,9 +210,7 @@ async fn a_cart_change_reopens_a_done_line_rush_sorts_first_and_a_deleted_statio
     assert_eq!(call(&kds, "POST", &format!("/api/tickets/{A}/rush"), json!({"rush": true})).await.0, 409, "rushing twice changes nothing");
 
     // The grill is deleted: its lines go to the default station, its screen sees everything.
-    let mut without_grill = setup();
-    without_grill["stations"].as_array_mut().unwrap().remove(0);
-    ok(&kds, "PUT", "/api/stations", without_grill).await;
+    delete_the_grill(&kds).await;
     let kitchen = on_screen(&kds, "kitchen", A).await.expect("the satay moved to the kitchen");
     assert_eq!(names(&kitchen), ["Satay", "Krupuk"]);
     let gone = get(&kds, "/api/tickets?screen=grill").await;
@@ -250,9 +255,7 @@ async fn each_screen_follows_its_view_on_the_live_stream_and_is_listed() {
     let change = grill.next_named("ticket", DEADLINE).await.expect("the bump reaches the grill").json();
     assert_eq!((change["ticket"]["order_id"].as_str(), change["ticket"]["open"].as_bool()), (Some(A), Some(false)), "the grill drops the ticket: {change}");
 
-    let mut without_grill = setup();
-    without_grill["stations"].as_array_mut().unwrap().remove(0);
-    ok(&kds, "PUT", "/api/stations", without_grill).await;
+    delete_the_grill(&kds).await;
     let fresh = grill.next_named("snapshot", DEADLINE).await.expect("a deleted station's screen gets everything").json();
     assert!(fresh["notice"].is_string() && fresh["tickets"].as_array().unwrap().len() == 2, "{fresh}");
     drop(grill);
