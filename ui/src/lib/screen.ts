@@ -22,6 +22,7 @@ import {
 } from "./api";
 import { Board, dragSteps } from "./board";
 import { chime } from "./chime";
+import { TimerClock } from "./timer";
 import { ApiError, getJson, LiveStream, postJson, putJson, type LiveState } from "./transport";
 
 export { DEFAULT_SETTINGS };
@@ -40,11 +41,13 @@ export class Screen {
   readonly health = writable<Health | null>(null);
   readonly settings = writable<Settings>({ ...DEFAULT_SETTINGS });
   readonly now = writable<number>(Date.now());
+  /// The cards' timers: each card hears only of its own timer's changes.
+  readonly timers = new TimerClock(Date.now());
   /// A short message for the cook (a refused bump, say); null when none.
   readonly notice = writable<string | null>(null);
   private current: Settings = { ...DEFAULT_SETTINGS };
   private stream: LiveStream;
-  private timers: ReturnType<typeof setInterval>[] = [];
+  private intervals: ReturnType<typeof setInterval>[] = [];
   private lastChime = 0;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -63,10 +66,11 @@ export class Screen {
     this.stream.start();
     void this.loadSettings();
     void getJson<Health>("/api/health").then((h) => this.health.set(h), () => {});
-    this.timers.push(
+    this.intervals.push(
       setInterval(() => {
         const t = Date.now();
         this.now.set(t);
+        this.timers.tick(t);
         this.board.tick(t);
         if (this.current.chime && this.current.chime_repeat && this.board.hasFresh() && t - this.lastChime >= CHIME_REPEAT_MS) {
           this.lastChime = t;
@@ -78,8 +82,8 @@ export class Screen {
 
   stop() {
     this.stream.stop();
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    for (const t of this.intervals) clearInterval(t);
+    this.intervals = [];
   }
 
   private ring() {
