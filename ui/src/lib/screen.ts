@@ -22,6 +22,7 @@ import {
 } from "./api";
 import { Board, dragSteps } from "./board";
 import { chime } from "./chime";
+import { readDisplay, storageKey, writeDisplay, type Display } from "./display";
 import { TimerClock } from "./timer";
 import { ApiError, getJson, LiveStream, postJson, putJson, type LiveState } from "./transport";
 
@@ -43,6 +44,9 @@ export class Screen {
   readonly now = writable<number>(Date.now());
   /// The cards' timers: each card hears only of its own timer's changes.
   readonly timers = new TimerClock(Date.now());
+  /// How this screen shows the board (scale, layout, keys): from the
+  /// address, else what Settings stored in this browser.
+  readonly display: ReturnType<typeof writable<Display>>;
   /// A short message for the cook (a refused bump, say); null when none.
   readonly notice = writable<string | null>(null);
   private current: Settings = { ...DEFAULT_SETTINGS };
@@ -51,7 +55,8 @@ export class Screen {
   private lastChime = 0;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor() {
+  constructor(display: Display = readDisplay("", null)) {
+    this.display = writable(display);
     this.board = new Board(() => this.ring());
     this.stream = new LiveStream({
       snapshot: (list) => this.board.snapshot(list, Date.now()),
@@ -218,6 +223,17 @@ export class Screen {
       this.settings.set({ ...DEFAULT_SETTINGS, ...(await getJson<Settings>("/api/settings")) });
     } catch {
       // Defaults stand until the server answers.
+    }
+  }
+
+  /// Changes how this screen shows the board, and remembers it in this
+  /// browser (the address still wins at the next load).
+  setDisplay(display: Display) {
+    this.display.set(display);
+    try {
+      localStorage.setItem(storageKey(null), writeDisplay(display));
+    } catch {
+      // No storage (private mode): the choice lasts until the page reloads.
     }
   }
 
