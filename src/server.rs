@@ -136,6 +136,15 @@ impl Server {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
         let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
+        // The saved station setup is in force before the first ticket is
+        // routed, and open tickets (some stored before stations) follow it.
+        let setup = store.station_setup().await?.unwrap_or_default();
+        kitchen.setup.set(setup.clone());
+        let (k, now) = (kitchen.clone(), time::OffsetDateTime::now_utc());
+        let rerouted = store.reroute_open_tickets(move |r| k.reroute(r, &setup, now)).await?;
+        if rerouted > 0 {
+            tracing::info!(rerouted, "open tickets routed to the stations in force");
+        }
         // The print plan is in place before the applier makes its first change.
         let printing = crate::printing::Printing::new(config.printers.clone());
         printing.install(&store);
@@ -281,8 +290,8 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown
         };
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off briefly.
                         tracing::warn!(error = %e, "accept failed");
@@ -292,7 +301,13 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown
                 };
                 let _ = stream.set_nodelay(true);
                 let service = hyper_util::service::TowerToHyperService::new(
-                    router.clone().map_request(|req: Request<Incoming>| req.map(axum::body::Body::new)),
+                    // The peer's address rides along for handlers that show it
+                    // (the screens registry).
+                    router.clone().map_request(move |req: Request<Incoming>| {
+                        let mut req = req.map(axum::body::Body::new);
+                        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        req
+                    }),
                 );
                 let (http, watcher) = (http.clone(), graceful.watcher());
                 tokio::spawn(async move {
