@@ -13,7 +13,7 @@ function storedDisplay(): string | null {
   }
 }
 
-const screen = new Screen(readDisplay(location.search, storedDisplay()));
+const screen = new Screen(readDisplay(location.search, storedDisplay()), new URLSearchParams(location.search).get("screen")?.trim() || null);
 mount(App, { target: document.getElementById("app")!, props: { screen } });
 screen.start();
 // For the browser tests and the benchmark: the state, and a way to render

@@ -64,6 +64,26 @@ describe("Board", () => {
     expect(b.current().order).toEqual(["s", "a", "d", "e", "c", "b"]);
   });
 
+  it("puts rush tickets first in their column and on the tiles", () => {
+    const b = new Board();
+    b.snapshot({ seq: 1, tickets: [ticket("old", { placed_at: "2026-06-25T09:01:00Z" }), ticket("late", { placed_at: "2026-06-25T09:04:00Z", rush: true })] }, NOW);
+    expect(b.current().columns[1].tickets.map((t) => t.order_id), "the expo's rush mark beats age").toEqual(["late", "old"]);
+    b.setLayout("tiles", 5);
+    expect(b.current().order).toEqual(["late", "old"]);
+  });
+
+  it("filters by brand, and shows every brand again after", () => {
+    const b = new Board();
+    b.snapshot({ seq: 1, tickets: [ticket("a", { brand: { id: 1, title: "Kopi" } }), ticket("b", { brand: { id: 2, title: "Warung" } })] }, NOW);
+    b.setBrand(2);
+    expect(b.current().order).toEqual(["b"]);
+    expect(b.current().count, "the count is of what the screen shows").toBe(1);
+    b.event({ seq: 2, ticket: ticket("c", { brand: { id: 1, title: "Kopi" } }) }, NOW);
+    expect(b.current().order, "a new ticket of another brand stays hidden").toEqual(["b"]);
+    b.setBrand(null);
+    expect(b.current().order).toEqual(["a", "b", "c"]);
+  });
+
   it("shows a cancelled column only while cancelled tickets are on the board, and does not count them as open", () => {
     const b = new Board();
     b.snapshot({ seq: 1, tickets: [ticket("1"), ticket("2", { column: "cancelled", cancelled: true })] }, NOW);

@@ -74,9 +74,10 @@ const SHOWN: readonly Column[] = [...BOARD_COLUMNS, COLUMN.cancelled];
 
 const time = (iso: string | null): number => (iso ? Date.parse(iso) : NaN);
 
-/// Oldest first; scheduled tickets by their scheduled time. Ties by order id
-/// so the order is stable.
+/// Rush tickets (the expo's mark) first, then oldest first; scheduled
+/// tickets by their scheduled time. Ties by order id so the order is stable.
 export function compareTickets(a: Ticket, b: Ticket): number {
+  if (a.rush !== b.rush) return a.rush ? -1 : 1;
   const key = (t: Ticket) => {
     const at = t.column === COLUMN.scheduled ? time(t.scheduled_at ?? t.placed_at) : time(t.placed_at ?? t.column_since);
     return Number.isNaN(at) ? time(t.column_since) : at;
@@ -106,6 +107,8 @@ export class Board {
   private dirty = new Set<BoardColumn>(SHOWN);
   private built = new Map<BoardColumn, ColumnView>();
   private layout: Layout = "columns";
+  /// Show only this brand's tickets (a screen's brand filter); null: all.
+  private brand: number | null = null;
   private pageSize = 1;
   private page = 0;
   private view: BoardView;
@@ -182,6 +185,14 @@ export class Board {
     if (layout === this.layout && pageSize === this.pageSize) return;
     this.layout = layout;
     this.pageSize = Math.max(1, Math.floor(pageSize));
+    this.changed();
+  }
+
+  /// Shows only `brand`'s tickets (null: every brand).
+  setBrand(brand: number | null) {
+    if (brand === this.brand) return;
+    this.brand = brand;
+    for (const c of SHOWN) this.dirty.add(c);
     this.changed();
   }
 
@@ -292,7 +303,7 @@ export class Board {
     if (this.dirty.size > 0) {
       const by = new Map<BoardColumn, Ticket[]>();
       for (const key of this.dirty) by.set(key, []);
-      for (const t of this.tickets.values()) by.get(t.column)?.push(t);
+      for (const t of this.tickets.values()) if (this.brand === null || t.brand?.id === this.brand) by.get(t.column)?.push(t);
       for (const [key, tickets] of by) this.built.set(key, { key, title: COLUMN_TITLES[key], tickets: tickets.sort(compareTickets) });
       this.dirty.clear();
     }
@@ -307,7 +318,7 @@ export class Board {
       columns,
       tiles,
       order,
-      count: this.tickets.size - cancelled,
+      count: columns.reduce((n, c) => n + c.tickets.length, 0) - cancelled,
       selected: this.selected,
       fresh: new Set(this.fresh.keys()),
       undo: this.undo,

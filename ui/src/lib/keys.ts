@@ -56,6 +56,8 @@ export const PRESETS: Record<PresetName, { title: string; map: KeyMap }> = {
         u: "undo",
         Escape: "clear",
         PageDown: "page",
+        d: "allday",
+        r: "rush",
       },
     },
   },

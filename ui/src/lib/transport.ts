@@ -101,6 +101,8 @@ export class LiveStream {
   private attempt = 0;
   private stopped = false;
   lastSeq: number | null = null;
+  /// What this screen shows (`?screen=`): a station, `expo`, or null for everything.
+  screen: string | null = null;
 
   constructor(
     private readonly handlers: LiveHandlers,
@@ -131,6 +133,7 @@ export class LiveStream {
   url(): string {
     const query = new URLSearchParams();
     if (this.lastSeq !== null) query.set("since", String(this.lastSeq));
+    if (this.screen) query.set("screen", this.screen);
     const bearer = this.token();
     // EventSource cannot send headers; the live stream takes the token here.
     if (bearer) query.set("token", bearer);
