@@ -186,6 +186,18 @@ describe("three screens: grill, drinks, expo", () => {
     }
   });
 
+  it("a station deleted while its screen is open falls back to everything, with a notice", async () => {
+    const put = await kds.api("/api/stations", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ stations: [{ name: "grill", categories: ["Mains"] }, { name: "sushi", brands: [777] }] }),
+    });
+    expect(put.status).toBe(200);
+    await expect.poll(() => drinks.getByTestId("screen-name").innerText(), { timeout: 5000 }).toBe("ALL STATIONS");
+    expect(await drinks.locator(".toast.notice").innerText(), "the screen says why it shows everything").toMatch(/drinks/i);
+    await expect.poll(() => lineNames(drinks, idB), { message: "every line again" }).toEqual(["Salmon Roll", "Es Jeruk"]);
+  });
+
   it("logged no errors on any screen", () => {
     for (const p of problems) expect(p).toEqual([]);
   });
