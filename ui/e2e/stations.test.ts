@@ -193,9 +193,18 @@ describe("three screens: grill, drinks, expo", () => {
       body: JSON.stringify({ stations: [{ name: "grill", categories: ["Mains"] }, { name: "sushi", brands: [777] }] }),
     });
     expect(put.status).toBe(200);
-    await expect.poll(() => drinks.getByTestId("screen-name").innerText(), { timeout: 5000 }).toBe("ALL STATIONS");
+    await expect.poll(() => drinks.getByTestId("screen-name").innerText(), { timeout: 5000 }).toBe("ALL");
     expect(await drinks.locator(".toast.notice").innerText(), "the screen says why it shows everything").toMatch(/drinks/i);
     await expect.poll(() => lineNames(drinks, idB), { message: "every line again" }).toEqual(["Salmon Roll", "Es Jeruk"]);
+  });
+
+  it("marks each card with its brand's colour, and filters by brand", async () => {
+    const colours = await expo.locator("[data-testid=ticket]").evaluateAll((els) => els.map((e) => getComputedStyle(e).getPropertyValue("--brand")));
+    expect(new Set(colours).size, "two brands, two colours").toBe(2);
+    await expo.getByTestId("brand-filter").selectOption("777");
+    await expect.poll(() => expo.locator("[data-testid=ticket]").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.orderId))).toEqual([idB]);
+    await expo.getByTestId("brand-filter").selectOption("");
+    await expect.poll(() => expo.locator("[data-testid=ticket]").count()).toBe(2);
   });
 
   it("edits the stations in Settings, showing the server's refusal as text, and lists the connected screens", async () => {

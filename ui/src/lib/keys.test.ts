@@ -103,5 +103,6 @@ describe("key maps", () => {
     expect(keyboard.find((r) => r.words === "move")?.keys, "the four moves show as one entry").toEqual(["←", "↑", "↓", "→"]);
     expect(keyboard.find((r) => r.words === "bump")?.keys).toEqual(["Enter", "Space"]);
     expect(legend(bindKey(PRESETS.bump10.map, "Backspace", "recall")).map((r) => r.words)).toEqual(["select", "bump", "recall"]);
+    expect(legend(PRESETS.bump20.map, ["rush"]).map((r) => r.words), "a screen that cannot mark rush does not offer it").not.toContain("rush");
   });
 });

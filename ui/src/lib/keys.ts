@@ -143,12 +143,12 @@ const MOVES: readonly Command[] = ["left", "up", "down", "right"];
 
 /// The legend along the bottom of the board: what each bound command is,
 /// with its keys, in `COMMANDS` order (the four moves as one "move"); the
-/// digits first.
-export function legend(map: KeyMap): { words: string; keys: string[] }[] {
+/// digits first. Commands in `hide` (ones this screen cannot do) are left out.
+export function legend(map: KeyMap, hide: readonly Command[] = []): { words: string; keys: string[] }[] {
   const keysFor = (command: Command) => Object.keys(map.keys).filter((k) => map.keys[k] === command).map(keyLabel);
   const rows: { words: string; keys: string[] }[] = [{ words: "select", keys: ["1–9"] }];
   for (const command of COMMANDS) {
-    if (MOVES.includes(command) && command !== "left") continue;
+    if ((MOVES.includes(command) && command !== "left") || hide.includes(command)) continue;
     const keys = command === "left" ? MOVES.flatMap(keysFor) : keysFor(command);
     if (keys.length) rows.push({ words: command === "left" ? "move" : COMMAND_WORDS[command], keys });
   }
