@@ -13,7 +13,8 @@ function storedDisplay(): string | null {
   }
 }
 
-const screen = new Screen(readDisplay(location.search, storedDisplay()), new URLSearchParams(location.search).get("screen")?.trim() || null);
+const query = new URLSearchParams(location.search);
+const screen = new Screen(readDisplay(location.search, storedDisplay()), query.get("screen")?.trim() || null, query.get("name")?.trim() || null);
 mount(App, { target: document.getElementById("app")!, props: { screen } });
 screen.start();
 // For the browser tests and the benchmark: the state, and a way to render

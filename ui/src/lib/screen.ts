@@ -79,7 +79,9 @@ export class Screen {
   private lastChime = 0;
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(display: Display = readDisplay("", null), screen: string | null = null) {
+  /// `screen`: a station, `expo` or null (everything); `name`: what this
+  /// screen calls itself in Settings' list of connected screens.
+  constructor(display: Display = readDisplay("", null), screen: string | null = null, name: string | null = null) {
     this.display = writable(display);
     this.choice = writable({ name: screen, notice: null });
     this.board = new Board(() => this.ring());
@@ -90,6 +92,7 @@ export class Screen {
       state: (s) => this.live.set(s),
     });
     this.stream.screen = screen;
+    this.stream.name = name;
     this.settings.subscribe((s) => (this.current = s));
     this.choice.subscribe((c) => (this.chosen = c));
   }
