@@ -137,14 +137,12 @@ impl Server {
         }
         let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
         // The saved station setup is in force before the first ticket is
-        // routed, and open tickets (some stored before stations) follow it.
-        let setup = store.station_setup().await?.unwrap_or_default();
-        kitchen.setup.set(setup.clone());
-        let (k, now) = (kitchen.clone(), time::OffsetDateTime::now_utc());
-        let rerouted = store.reroute_open_tickets(move |r| k.reroute(r, &setup, now)).await?;
-        if rerouted > 0 {
-            tracing::info!(rerouted, "open tickets routed to the stations in force");
+        // routed. Open tickets stored before stations existed (an upgraded
+        // database) are routed in the background, a page at a time.
+        if let Some(setup) = store.station_setup().await? {
+            kitchen.setup.set(setup);
         }
+        let upgrade = store.stations_to_route().await?.then(|| tokio::spawn(route_stored_tickets(store.clone(), kitchen.clone(), shutdown_rx.clone())));
         // The print plan is in place before the applier makes its first change.
         let printing = crate::printing::Printing::new(config.printers.clone());
         printing.install(&store);
@@ -180,6 +178,7 @@ impl Server {
             tasks.push(partner.spawn(shutdown_rx.clone()));
         }
         tasks.extend(printer_tasks);
+        tasks.extend(upgrade);
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
         Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks, _instance: instance })
     }
@@ -226,6 +225,25 @@ impl Server {
         let store = self.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         tracing::info!("kds stopped");
+    }
+}
+
+/// Routes the open tickets stored before stations existed (the first start
+/// after the upgrade), then records that it is done, so that later starts
+/// skip this. Stops at shutdown; the next start does it again.
+async fn route_stored_tickets(store: Store, kitchen: Arc<Kitchen>, shutdown: Shutdown) {
+    let now = time::OffsetDateTime::now_utc();
+    let k = kitchen.clone();
+    let stop = shutdown.clone();
+    match store.reroute_open_tickets(move |r| k.reroute(r, &k.setup.get(), now), move || !stop.is_stopping()).await {
+        Ok(_) if shutdown.is_stopping() => {}
+        Ok(routed) => {
+            tracing::info!(routed, "open tickets routed to stations");
+            if let Err(e) = store.stations_routed().await {
+                tracing::warn!(error = %e, "could not record that the stored tickets are routed; the next start routes them again");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "routing the stored open tickets stopped; the next start goes on"),
     }
 }
 

@@ -22,9 +22,10 @@ pub async fn get_stations(State(state): State<AppState>) -> Result<Json<StationS
 }
 
 /// `PUT /api/stations` with a whole [`StationSetup`]: checked (`422` names
-/// the field), saved, put in force, and the open tickets' lines moved to
-/// their new stations in the same transaction (each move is a `rerouted`
-/// entry in the ticket's log and a change on the live stream).
+/// the field), saved and put in force in one transaction, then the open
+/// tickets' lines moved to their new stations before the answer (each move
+/// is a `rerouted` entry in the ticket's log and a change on the live
+/// stream; a ticket touched meanwhile is routed by the new setup anyway).
 pub async fn put_stations(State(state): State<AppState>, body: Bytes) -> Result<Json<StationSettings>, ApiError> {
     let setup: StationSetup = serde_json::from_slice(&body).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => ApiError::Unprocessable { field: "body".into(), why: e.to_string() },
@@ -33,15 +34,17 @@ pub async fn put_stations(State(state): State<AppState>, body: Bytes) -> Result<
     let setup = setup.normalized();
     setup.validate().map_err(|e| ApiError::Unprocessable { field: e.field, why: e.why })?;
     let now = OffsetDateTime::now_utc();
-    let (kitchen, in_force, for_reroute) = (state.kitchen.clone(), setup.clone(), setup.clone());
     let previous = state.kitchen.setup.get();
-    let cell = state.kitchen.setup.clone();
-    let saved = state.store.replace_station_setup(&setup, now, move || cell.set(in_force), move |r| kitchen.reroute(r, &for_reroute, now)).await;
-    if let Err(e) = saved {
+    let (cell, in_force) = (state.kitchen.setup.clone(), setup.clone());
+    if let Err(e) = state.store.save_station_setup(&setup, now, move || cell.set(in_force)).await {
         // The job may have put the new setup in force before failing.
         state.kitchen.setup.set((*previous).clone());
         return Err(e.into());
     }
+    // Routed by the setup in force when each ticket is written, so two
+    // saves close together end with every line where the last one says.
+    let kitchen = state.kitchen.clone();
+    state.store.reroute_open_tickets(move |r| kitchen.reroute(r, &kitchen.setup.get(), now), || true).await?;
     Ok(Json(settings(&state).await?))
 }
 

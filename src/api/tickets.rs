@@ -51,8 +51,17 @@ pub async fn one(State(state): State<AppState>, Path(order_id): Path<String>) ->
 }
 
 /// `GET /api/done?limit=N`: done tickets still recallable, newest first.
+/// With `screen=STATION`: the tickets still cooking whose lines that
+/// station bumped within the recall window, most recent first.
 pub async fn done(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<DoneList>, ApiError> {
     let since = OffsetDateTime::now_utc() - state.kitchen.recall_window;
+    let screen = Screen::parse(q.get("screen").map(String::as_str), &state.kitchen.setup.get());
+    if screen.station().is_some() {
+        let (_, open) = state.store.open_tickets().await?;
+        let mut tickets = screen.recallable(&open, since);
+        tickets.truncate(limit(&q)?);
+        return Ok(Json(DoneList { tickets: tickets.iter().map(Ticket::from).collect() }));
+    }
     let tickets = state.store.done_tickets(since, limit(&q)?).await?;
     Ok(Json(DoneList { tickets: tickets.into_iter().map(Ticket::from).collect() }))
 }

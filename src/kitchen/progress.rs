@@ -63,7 +63,10 @@ impl Kitchen {
         }
         let n = &mut next.ticket;
         let names: Vec<&str> = chosen.iter().map(|&i| n.lines[i].name.as_str()).collect();
-        let detail = json!({"station": station, "lines": names, "column": n.column});
+        // For reports (per-station times): how long after the kitchen first
+        // saw the order this station acted.
+        let since_received_s = (now - record.first_seen_at()).whole_seconds();
+        let detail = json!({"station": station, "lines": names, "column": n.column, "since_received_s": since_received_s});
         for &i in &chosen {
             n.lines[i].done_at = bump.then_some(now);
         }
@@ -152,6 +155,8 @@ pub(crate) mod tests {
         assert_eq!(stations, ["grill", "drinks", "kitchen"], "by category, and the rest to the default station");
         let (r, event) = k.bump_station(&r, "grill", Some(Column::New), T0).unwrap();
         assert_eq!((event.kind, &event.detail["lines"]), (EventKind::StationBump, &json!(["Satay"])));
+        let (_, later) = k.bump_station(&r, "drinks", None, T0 + Duration::seconds(90)).unwrap();
+        assert_eq!(later.detail["since_received_s"], 90, "the log says how long the station took, for per-station reports");
         assert_eq!((done_by(&r, "grill"), done_by(&r, "drinks")), (vec![true], vec![false]));
         assert_eq!(r.ticket.column, Column::New, "a station's bump never moves the ticket");
         let refused = k.bump_station(&r, "grill", None, T0).unwrap_err();

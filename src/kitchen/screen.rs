@@ -7,6 +7,8 @@
 //! left to do on it, so a screen drops it exactly as it drops a done
 //! ticket), and the board's order (rush first). It never reads storage.
 
+use time::OffsetDateTime;
+
 use super::station::{Setup, EXPO};
 use super::{Column, Ticket};
 
@@ -78,6 +80,21 @@ impl Screen {
         board_order(&mut shown);
         shown
     }
+
+    /// A station's recall list: the tickets still cooking on which it has
+    /// bumped every line, at or after `since`, most recent first (as this
+    /// screen sees them). Empty for a screen that is not a station.
+    pub fn recallable(&self, tickets: &[Ticket], since: OffsetDateTime) -> Vec<Ticket> {
+        let Screen::Station(station) = self else { return Vec::new() };
+        let mut found: Vec<(OffsetDateTime, Ticket)> = tickets
+            .iter()
+            .filter(|t| t.open && matches!(t.column, Column::New | Column::Preparing))
+            .filter_map(|t| t.stations.iter().find(|p| &p.station == station).and_then(|p| p.done_at).map(|at| (at, self.view(t))))
+            .filter(|(at, _)| *at >= since)
+            .collect();
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.into_iter().map(|(_, t)| t).collect()
+    }
 }
 
 /// Rush tickets first; otherwise the order given (oldest change first).
@@ -90,7 +107,6 @@ mod tests {
     use super::*;
     use crate::kitchen::progress::tests::kitchen;
     use crate::klikit::decode_orders;
-    use time::OffsetDateTime;
 
     #[test]
     fn a_station_sees_only_its_lines_until_it_has_bumped_them() {
@@ -102,8 +118,12 @@ mod tests {
         assert_eq!(grill, Screen::Station("grill".into()), "screen names match stations in any case");
         let seen = grill.view(&r.ticket);
         assert_eq!((seen.lines.len(), seen.lines[0].name.as_str(), seen.open), (1, "Satay", true));
+        assert!(grill.recallable(std::slice::from_ref(&r.ticket), OffsetDateTime::UNIX_EPOCH).is_empty(), "nothing bumped: nothing to recall");
         let (r, _) = k.bump_station(&r, "grill", None, OffsetDateTime::UNIX_EPOCH).unwrap();
         assert!(!grill.view(&r.ticket).open, "once bumped the ticket leaves the grill");
+        let recall = grill.recallable(std::slice::from_ref(&r.ticket), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(recall.len(), 1, "and joins its recall list");
+        assert!(grill.recallable(&[r.ticket.clone()], OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1)).is_empty(), "bumped before `since`: too old to recall");
         assert!(Screen::parse(Some("drinks"), &setup).view(&r.ticket).open, "and stays on drinks");
         assert_eq!(Screen::parse(Some("expo"), &setup).view(&r.ticket), r.ticket, "the expo sees every line");
         let gone = Screen::parse(Some("fryer"), &setup);

@@ -148,9 +148,11 @@ pub struct OrderFacts<'a> {
 }
 
 impl Setup {
-    /// The default station's name.
+    /// The default station's name (spelled as the configured station of
+    /// that name, if there is one).
     pub fn default_station(&self) -> &str {
-        self.default_station.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or(DEFAULT_STATION)
+        let name = self.default_station.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or(DEFAULT_STATION);
+        self.stations.iter().map(|s| s.name.as_str()).find(|s| s.eq_ignore_ascii_case(name)).unwrap_or(name)
     }
 
     /// The station a line goes to.
@@ -397,6 +399,9 @@ mod tests {
         assert_eq!(s.route(order(1, OrderType::DineIn, "x"), line("Rendang", None)), "kitchen", "a line without a category matches only item rules");
         let named = Setup { default_station: Some("hot".into()), ..setup() };
         assert_eq!(named.route(o, line("Soup", None)), "hot", "the configured default station");
+        let one_of_them = Setup { default_station: Some("GRILL".into()), ..setup() };
+        assert_eq!(one_of_them.route(o, line("Soup", None)), "grill", "a default station that is a configured one is spelled like it");
+        assert_eq!(one_of_them.station_names(), ["bar", "grill", "sushi", "pass"], "and is listed once");
     }
 
     #[test]

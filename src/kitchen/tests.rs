@@ -172,6 +172,31 @@ fn clock_rules_finish_self_tests_and_start_scheduled_orders() {
 }
 
 #[test]
+fn scheduled_orders_fire_at_their_brands_or_order_types_prep_time() {
+    let k = Kitchen::default();
+    k.setup.set(Setup {
+        brands: vec![station::BrandSetting { id: 2041, color: None, prep_minutes: Some(45) }],
+        prep: station::PrepTimes { pickup: Some(30), ..station::PrepTimes::default() },
+        ..Setup::default()
+    });
+    let at = T0 + Duration::hours(2);
+    let scheduled = |id: i64, brand: i64, order_type: i64| {
+        let when = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+        k.apply(None, &order(json!({"id": id, "status": 6, "brand_id": brand, "type": order_type, "scheduled_time": when})), T0).record
+    };
+    for (record, lead, why) in [
+        (scheduled(1, 2041, 1), 45, "the brand's prep time wins"),
+        (scheduled(2, 9, 1), 30, "else the order type's"),
+        (scheduled(3, 9, 2), 20, "else the default 20 minutes"),
+    ] {
+        let fire = at - Duration::minutes(lead);
+        assert_eq!((record.ticket.fire_at, record.due_at()), (Some(fire), Some(fire)), "{why}: the fire time is on the ticket for the countdown");
+        assert!(k.tick(&record, fire - Duration::seconds(1)).is_none(), "{why}: not before");
+        assert_eq!(k.tick(&record, fire).unwrap().0.ticket.column, Column::New, "{why}: at the fire time it moves to New");
+    }
+}
+
+#[test]
 fn status_overrides_change_meaning() {
     let k = Kitchen::new(StatusTable::with_overrides(&[(5, "READY".to_string())].into()));
     let r = run(&k, &[snapshot(1, 0, &[]), snapshot(5, 1, &[])]);
