@@ -109,6 +109,9 @@ describe("three screens: grill, drinks, expo", () => {
   });
 
   it("recall on the grill brings its line back, at the expo and in the all-day counts", async () => {
+    await grill.getByTestId("tab-done").click();
+    await expect.poll(() => grill.locator("[data-testid=done-list] .short-id").allInnerTexts(), { message: "the grill's recall list has what it bumped" }).toEqual(["#SA1"]);
+    await grill.getByTestId("tab-board").click();
     await grill.keyboard.press("Backspace");
     await card(grill, idA).waitFor({ timeout: 5000 });
     await expect.poll(() => lineNames(grill, idA)).toEqual(["Satay"]);

@@ -242,16 +242,12 @@ export class Screen {
 
   private lastStationBump: Ticket | null = null;
 
-  /// Recall with nothing selected: a station's last bump (its lines back on
-  /// this screen), else the last ticket done.
+  /// Recall with nothing selected: this station's last bump (its lines back
+  /// on this screen), else the top of the recall list.
   async recallLast() {
-    if (this.station) {
-      const t = this.lastStationBump;
-      this.lastStationBump = null;
-      if (t) await this.act("recall", t);
-      return;
-    }
-    const [last] = await this.doneTickets(1).catch(() => []);
+    const t = this.station ? this.lastStationBump : null;
+    this.lastStationBump = null;
+    const [last] = t ? [t] : await this.doneTickets(1).catch(() => []);
     if (last) await this.act("recall", last);
   }
 
@@ -307,8 +303,11 @@ export class Screen {
 
   // ---- other views ----
 
+  /// The recall list: done tickets, or on a station screen the tickets it
+  /// bumped all its lines of, most recent first.
   doneTickets(limit = 30): Promise<Ticket[]> {
-    return getJson<DoneList>(`/api/done?limit=${limit}`).then((r) => r.tickets);
+    const station = this.station ? `&screen=${encodeURIComponent(this.station)}` : "";
+    return getJson<DoneList>(`/api/done?limit=${limit}${station}`).then((r) => r.tickets);
   }
 
   /// Runs the first-delivery self-test on the server (a test order that
