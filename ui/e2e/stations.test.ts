@@ -210,6 +210,13 @@ describe("three screens: grill, drinks, expo", () => {
     await expect.poll(() => expo.locator("[data-testid=ticket]").count()).toBe(2);
   });
 
+  it("counts a scheduled order down to when it fires: its time less the prep time (20 minutes by default)", async () => {
+    const later45 = order("01-order-created-single.json", { shortId: "SC9", status: 6, edit: (o) => (o.scheduled_time = new Date(Date.now() + 45 * 60_000).toISOString()) });
+    await kds.send(CREATED, later45);
+    const timer = card(expo, String(later45.orders[0].id)).locator("[data-testid=timer]");
+    await expect.poll(() => timer.innerText(), { timeout: 5000, message: "fires in 25 minutes, not 45" }).toMatch(/^in 2[45] min$/);
+  });
+
   it("edits the stations in Settings, showing the server's refusal as text, and lists the connected screens", async () => {
     await expo.getByTestId("tab-settings").click();
     const editor = expo.getByTestId("stations-editor");
