@@ -93,14 +93,23 @@ describe("the board against the real kds", () => {
     // Every second the board updates the timers' text and nothing else, so
     // WebKit lays out and paints only those (the desktop app's CPU budget).
     // A card may change colour at its warn/late minute; no card may flash.
+    // An order placed 12 minutes ago reads in minutes, so it changes at most
+    // once in the 3 seconds watched.
+    const old = order("01-order-created-single.json", { shortId: "O12", minutesAgo: 12.2 });
+    await kds.send(CREATED, old);
+    await waitColumn(old.orders[0].id, "new");
+    expect(await visibleText(card(old.orders[0].id).locator(".timer")), "past its first minutes a timer reads in minutes").toMatch(/^1[23] min$/);
     await page.keyboard.press("Escape"); // a key stops the flashing (and selects nothing)
     await expect.poll(() => page.locator(".card.fresh").count()).toBe(0);
-    const seen = await page.evaluate(async () => {
+    const { seen, minuteTimers } = await page.evaluate(async () => {
       const out: string[] = [];
+      // Each minutes-only timer ("12 min") that changed, with how often.
+      const minutes = new Map<Element, number>();
       const observer = new MutationObserver((list) => {
         for (const m of list) {
           const el = (m.target.nodeType === Node.TEXT_NODE ? m.target.parentElement : m.target) as Element | null;
           const what = el?.classList.contains("timer") ? "timer" : `${el?.tagName}.${el?.className}`;
+          if (what === "timer" && el && /min$/.test(m.oldValue ?? "")) minutes.set(el, (minutes.get(el) ?? 0) + 1);
           const level = (v: string | null) => (v ?? "").replace(/\blevel-\w+/, "");
           if (m.type === "attributes" && el?.classList.contains("card") && level(m.oldValue) === level(el.getAttribute("class"))) {
             out.push(`card colour: ${m.oldValue} -> ${el.getAttribute("class")}`);
@@ -109,16 +118,17 @@ describe("the board against the real kds", () => {
           out.push(`${m.type} ${what}`);
         }
       });
-      observer.observe(document.querySelector(".columns")!, { subtree: true, childList: true, characterData: true, attributes: true, attributeOldValue: true });
+      observer.observe(document.querySelector(".columns")!, { subtree: true, childList: true, characterData: true, characterDataOldValue: true, attributes: true, attributeOldValue: true });
       await new Promise((r) => setTimeout(r, 3200));
       observer.disconnect();
-      return out;
+      return { seen: out, minuteTimers: [...minutes.values()] };
     });
     const timers = seen.filter((m) => m.endsWith(" timer"));
     expect(timers.length, "the timers ticked").toBeGreaterThanOrEqual(2);
     expect(seen.filter((m) => !m.endsWith(" timer") && !m.startsWith("card colour")), "nothing but timers (and a card's colour) changed").toEqual([]);
     const cards = await page.locator("[data-testid=ticket]").count();
     expect(timers.length, "one text change per card per second at most").toBeLessThanOrEqual(cards * 4);
+    expect(Math.max(0, ...minuteTimers), "a timer reading in minutes changes at most once in 3 seconds (at its minute), not every second").toBeLessThanOrEqual(1);
   });
 
   it("highlights the changed lines of a cart update until someone says they saw it", async () => {

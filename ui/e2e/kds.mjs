@@ -250,3 +250,22 @@ export function screenshotPath(name) {
   mkdirSync(OUTPUT, { recursive: true });
   return join(OUTPUT, name);
 }
+
+/**
+ * Opens one more screen in `context` at `query` (like `?screen=grill`),
+ * waits until its live stream is up, and collects its problems (console
+ * errors, CSP violations, dialogs) like `openBoard`.
+ */
+export async function openScreen(context, kds, query = "") {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(`${kds.url}/${query}`);
+  await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 10_000 });
+  return { page, problems };
+}

@@ -3,6 +3,7 @@
 // the token in its address, sends it percent-encoded in `?token=` on the
 // live stream, and must connect and show orders (issue 13, item 1).
 
+import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { browser, CREATED, Kds, openBoard, order } from "./kds.mjs";
@@ -32,4 +33,23 @@ it("connects with a token holding + / = and shows a new order", async () => {
   await kds.send(CREATED, order("01-order-created-single.json", { id: 7101, shortId: "TOK1" }));
   await page.locator('[data-testid=ticket][data-order-id="7101"]').waitFor({ state: "visible", timeout: 10_000 });
   expect(problems.filter((p) => !/Failed to load resource/.test(p)), "no script errors").toEqual([]);
+});
+
+/// This machine's first address on a network (not loopback), if it has one.
+const LAN = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+
+it.skipIf(!LAN)("pairs a tablet: Settings shows a QR code and the address with the token, from a screen on the network", async () => {
+  const address = `http://${LAN}:${kds.appPort}`;
+  const { page, problems } = await openBoard(chrome.context, { url: `${address}/#token=${encodeURIComponent(TOKEN)}` });
+  await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 10_000 });
+  await page.getByTestId("tab-settings").click();
+  const url = `${address}/#token=${encodeURIComponent(TOKEN)}`;
+  expect(await page.getByTestId("pairing-url").innerText(), "the address a tablet opens, token in the fragment").toBe(url);
+  const qr = page.getByTestId("pairing-qr");
+  await qr.waitFor();
+  expect(await qr.getAttribute("src"), "the code is an image, not markup").toMatch(/^data:image\/png;base64,/);
+  expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth), "the image decoded").toBeGreaterThan(100);
+  expect(problems.filter((p) => !/Failed to load resource|Cross-Origin-Opener-Policy header has been ignored/.test(p)), "no script errors (Chromium warns that COOP needs https off localhost)").toEqual([]);
 });

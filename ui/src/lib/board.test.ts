@@ -28,6 +28,62 @@ describe("Board", () => {
     expect(v.seq).toBe(3);
   });
 
+  it("lays tickets out as tiles, oldest first, a page at a time, numbered within the page", () => {
+    const b = new Board();
+    const at = (m: number) => `2026-06-25T09:0${m}:00Z`;
+    b.snapshot(
+      {
+        seq: 1,
+        tickets: [
+          ticket("c", { column: "preparing", placed_at: at(3) }),
+          ticket("a", { placed_at: at(1) }),
+          ticket("s", { column: "scheduled", scheduled_at: "2026-06-25T12:00:00Z" }),
+          ticket("b", { column: "ready", placed_at: at(2) }),
+          ticket("e", { placed_at: at(5) }),
+          ticket("d", { placed_at: at(4) }),
+        ],
+      },
+      NOW,
+    );
+    b.setLayout("tiles", 2);
+    const first = b.current();
+    expect(first.tiles?.tickets.map((t) => t.order_id), "oldest first whatever the column; scheduled tickets are not tiles").toEqual(["a", "b"]);
+    expect(first.tiles?.pages).toBe(3);
+    expect(first.order, "digits select within the page shown").toEqual(["a", "b"]);
+    b.nextPage();
+    expect(b.current().order).toEqual(["c", "d"]);
+    b.selectNumber(2);
+    expect(b.current().selected).toBe("d");
+    b.move("left");
+    expect(b.current().selected, "arrows walk the page").toBe("c");
+    b.nextPage();
+    b.nextPage();
+    expect(b.current().tiles?.page, "after the last page comes the first").toBe(0);
+    b.setLayout("columns");
+    expect(b.current().tiles).toBeNull();
+    expect(b.current().order).toEqual(["s", "a", "d", "e", "c", "b"]);
+  });
+
+  it("puts rush tickets first in their column and on the tiles", () => {
+    const b = new Board();
+    b.snapshot({ seq: 1, tickets: [ticket("old", { placed_at: "2026-06-25T09:01:00Z" }), ticket("late", { placed_at: "2026-06-25T09:04:00Z", rush: true })] }, NOW);
+    expect(b.current().columns[1].tickets.map((t) => t.order_id), "the expo's rush mark beats age").toEqual(["late", "old"]);
+    b.setLayout("tiles", 5);
+    expect(b.current().order).toEqual(["late", "old"]);
+  });
+
+  it("filters by brand, and shows every brand again after", () => {
+    const b = new Board();
+    b.snapshot({ seq: 1, tickets: [ticket("a", { brand: { id: 1, title: "Kopi" } }), ticket("b", { brand: { id: 2, title: "Warung" } })] }, NOW);
+    b.setBrand(2);
+    expect(b.current().order).toEqual(["b"]);
+    expect(b.current().count, "the count is of what the screen shows").toBe(1);
+    b.event({ seq: 2, ticket: ticket("c", { brand: { id: 1, title: "Kopi" } }) }, NOW);
+    expect(b.current().order, "a new ticket of another brand stays hidden").toEqual(["b"]);
+    b.setBrand(null);
+    expect(b.current().order).toEqual(["a", "b", "c"]);
+  });
+
   it("shows a cancelled column only while cancelled tickets are on the board, and does not count them as open", () => {
     const b = new Board();
     b.snapshot({ seq: 1, tickets: [ticket("1"), ticket("2", { column: "cancelled", cancelled: true })] }, NOW);

@@ -38,11 +38,23 @@ export interface ColumnView {
   tickets: Ticket[];
 }
 
+/// The tiles layout: every ticket being cooked, oldest first, a page at a time.
+export interface TilesView {
+  tickets: Ticket[];
+  /// 0-based page shown, and how many there are (at least 1).
+  page: number;
+  pages: number;
+}
+
+export type Layout = "columns" | "tiles";
+
 export interface BoardView {
   seq: number | null;
   columns: ColumnView[];
-  /// Ticket ids in reading order (column by column, top to bottom): what
-  /// digits on the keyboard select.
+  /// Set in the tiles layout: the page of tiles shown.
+  tiles: TilesView | null;
+  /// Ticket ids in reading order (column by column, top to bottom; in the
+  /// tiles layout, the tiles on the page): what digits on the keyboard select.
   order: string[];
   /// Open tickets still to be cooked (not cancelled).
   count: number;
@@ -62,9 +74,10 @@ const SHOWN: readonly Column[] = [...BOARD_COLUMNS, COLUMN.cancelled];
 
 const time = (iso: string | null): number => (iso ? Date.parse(iso) : NaN);
 
-/// Oldest first; scheduled tickets by their scheduled time. Ties by order id
-/// so the order is stable.
+/// Rush tickets (the expo's mark) first, then oldest first; scheduled
+/// tickets by their scheduled time. Ties by order id so the order is stable.
 export function compareTickets(a: Ticket, b: Ticket): number {
+  if (a.rush !== b.rush) return a.rush ? -1 : 1;
   const key = (t: Ticket) => {
     const at = t.column === COLUMN.scheduled ? time(t.scheduled_at ?? t.placed_at) : time(t.placed_at ?? t.column_since);
     return Number.isNaN(at) ? time(t.column_since) : at;
@@ -93,6 +106,11 @@ export class Board {
   /// components see unchanged columns as unchanged.
   private dirty = new Set<BoardColumn>(SHOWN);
   private built = new Map<BoardColumn, ColumnView>();
+  private layout: Layout = "columns";
+  /// Show only this brand's tickets (a screen's brand filter); null: all.
+  private brand: number | null = null;
+  private pageSize = 1;
+  private page = 0;
   private view: BoardView;
   private onNew: (t: Ticket) => void;
 
@@ -161,9 +179,42 @@ export class Board {
     this.changed();
   }
 
+  /// Shows columns, or tiles `pageSize` to a page (the view measures how
+  /// many fit).
+  setLayout(layout: Layout, pageSize = this.pageSize) {
+    if (layout === this.layout && pageSize === this.pageSize) return;
+    this.layout = layout;
+    this.pageSize = Math.max(1, Math.floor(pageSize));
+    this.changed();
+  }
+
+  /// Shows only `brand`'s tickets (null: every brand).
+  setBrand(brand: number | null) {
+    if (brand === this.brand) return;
+    this.brand = brand;
+    for (const c of SHOWN) this.dirty.add(c);
+    this.changed();
+  }
+
+  /// The next page of tiles (after the last, the first again).
+  nextPage() {
+    if (!this.view.tiles) return;
+    this.page = (this.view.tiles.page + 1) % this.view.tiles.pages;
+    this.changed();
+  }
+
   /// Moves the selection by arrow key: left/right across columns (keeping
-  /// the row where it can), up/down within the column.
+  /// the row where it can), up/down within the column; on tiles, back and
+  /// forth along the page.
   move(direction: "left" | "right" | "up" | "down") {
+    if (this.view.tiles) {
+      const order = this.view.order;
+      if (order.length === 0) return;
+      const i = this.selected ? order.indexOf(this.selected) : -1;
+      const step = direction === "left" || direction === "up" ? -1 : 1;
+      this.select(order[i < 0 ? 0 : Math.min(order.length - 1, Math.max(0, i + step))]);
+      return;
+    }
     const cols = this.view.columns.filter((c) => c.tickets.length > 0);
     if (cols.length === 0) return;
     let ci = cols.findIndex((c) => c.tickets.some((t) => t.order_id === this.selected));
@@ -252,7 +303,7 @@ export class Board {
     if (this.dirty.size > 0) {
       const by = new Map<BoardColumn, Ticket[]>();
       for (const key of this.dirty) by.set(key, []);
-      for (const t of this.tickets.values()) by.get(t.column)?.push(t);
+      for (const t of this.tickets.values()) if (this.brand === null || t.brand?.id === this.brand) by.get(t.column)?.push(t);
       for (const [key, tickets] of by) this.built.set(key, { key, title: COLUMN_TITLES[key], tickets: tickets.sort(compareTickets) });
       this.dirty.clear();
     }
@@ -260,16 +311,27 @@ export class Board {
     const keys: BoardColumn[] = [...BOARD_COLUMNS];
     if (cancelled) keys.push(COLUMN.cancelled);
     const columns = keys.map((key) => this.built.get(key) ?? { key, title: COLUMN_TITLES[key], tickets: [] });
-    const order = columns.flatMap((c) => c.tickets.map((t) => t.order_id));
+    const tiles = this.layout === "tiles" ? this.tilesPage(columns) : null;
+    const order = (tiles ? tiles.tickets : columns.flatMap((c) => c.tickets)).map((t) => t.order_id);
     return {
       seq: this.seq,
       columns,
+      tiles,
       order,
-      count: this.tickets.size - cancelled,
+      count: columns.reduce((n, c) => n + c.tickets.length, 0) - cancelled,
       selected: this.selected,
       fresh: new Set(this.fresh.keys()),
       undo: this.undo,
     };
+  }
+
+  /// Every ticket being cooked or waiting to be removed (not the scheduled
+  /// ones), oldest first, cut to the page shown.
+  private tilesPage(columns: ColumnView[]): TilesView {
+    const all = columns.filter((c) => c.key !== COLUMN.scheduled).flatMap((c) => c.tickets).sort(compareTickets);
+    const pages = Math.max(1, Math.ceil(all.length / this.pageSize));
+    this.page = Math.min(this.page, pages - 1);
+    return { tickets: all.slice(this.page * this.pageSize, (this.page + 1) * this.pageSize), page: this.page, pages };
   }
 }
 

@@ -1,18 +1,45 @@
 import { describe, expect, it } from "vitest";
-import { ageLevel, ago, changeLabel, clock, driverLabel, elapsed, isAllergyNote, type KlikitSync, modifierRows, orderTypeLabel, reasonLabel, sourceLabel, syncDetail, syncMark } from "./format";
+import { ageLevel, ago, changeLabel, clock, driverLabel, elapsed, isAllergyNote, type KlikitSync, modifierRows, nextChange, orderTypeLabel, reasonLabel, sourceLabel, syncDetail, syncMark } from "./format";
 
 const placed = "2026-06-25T09:00:00Z";
 const at = (s: string) => Date.parse(`2026-06-25T${s}Z`);
 
 describe("timer", () => {
-  it("counts minutes and seconds, then hours", () => {
+  it("counts minutes and seconds for the first minutes, then minutes, then hours", () => {
     expect(elapsed(placed, at("09:04:07"))).toBe("4:07");
-    expect(elapsed(placed, at("10:02:33"))).toBe("1:02:33");
+    expect(elapsed(placed, at("09:04:59"))).toBe("4:59");
+    expect(elapsed(placed, at("09:05:00")), "past the first minutes a timer reads in minutes").toBe("5 min");
+    expect(elapsed(placed, at("09:12:59"))).toBe("12 min");
+    expect(elapsed(placed, at("10:02:33"))).toBe("1 h 2 min");
     expect(elapsed(placed, at("09:00:00"))).toBe("0:00");
     expect(elapsed("2026-06-22T06:00:00Z", at("09:00:00")), "days-old orders read in days, not as 75 hours").toBe("3 d 3 h");
     expect(elapsed("2026-06-25T10:00:00Z", at("09:48:30")), "a scheduled time reads as a countdown").toBe("in 12 min");
     expect(elapsed(null, at("09:00:00"))).toBe("");
     expect(elapsed("not a time", at("09:00:00"))).toBe("");
+  });
+
+  it("knows when its text can next change: each second, then each minute, then each hour", () => {
+    expect(nextChange(placed, at("09:04:07"))).toBe(at("09:04:08"));
+    expect(nextChange(placed, at("09:04:59.500"))).toBe(at("09:05:00"));
+    expect(nextChange(placed, at("09:05:00")), "minutes-only text changes at the next minute").toBe(at("09:06:00"));
+    expect(nextChange(placed, at("10:02:33"))).toBe(at("10:03:00"));
+    expect(nextChange("2026-06-22T06:00:00Z", at("09:00:01")), "a days-old order changes each hour").toBe(at("10:00:00"));
+    expect(nextChange("2026-06-25T10:00:00Z", at("09:48:30")), "a countdown changes at the minute").toBe(at("09:49:00"));
+    expect(nextChange(null, at("09:00:00"))).toBe(Infinity);
+  });
+
+  it("never changes its text between two changes it announced", () => {
+    // Every second for two days, from several offsets: the text at `t` is
+    // the text just before the next announced change.
+    for (const from of [placed, "2026-06-25T09:00:00.250Z", "2026-06-25T10:30:00.900Z"]) {
+      for (let t = at("08:00:00"); t < at("08:00:00") + 2 * 86_400_000; ) {
+        const next = nextChange(from, t);
+        expect(next, "a change is always ahead").toBeGreaterThan(t);
+        expect(elapsed(from, next - 1), `no change between ${new Date(t).toISOString()} and ${new Date(next).toISOString()}`).toBe(elapsed(from, t));
+        expect(ageLevel(from, next - 1, 7, 13)).toBe(ageLevel(from, t, 7, 13));
+        t = next;
+      }
+    }
   });
 
   it("turns amber at the warn threshold and red at the late one", () => {

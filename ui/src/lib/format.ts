@@ -7,8 +7,13 @@ export type KlikitSync = NonNullable<Ticket["klikit_sync"]>;
 
 export type AgeLevel = "ok" | "warn" | "late";
 
-/// "4:07", "1:02:33"; past a day "2 d 3 h" (a stale order should not read as
-/// a stopwatch); a time in the future reads "in 12 min".
+/// A timer shows seconds only for its first minutes ("4:07"); after that it
+/// reads in minutes ("12 min", "1 h 5 min"), so it changes once a minute.
+export const SECONDS_SHOWN_MINUTES = 5;
+
+/// "4:07"; past the first minutes "12 min", "1 h 5 min"; past a day
+/// "2 d 3 h" (a stale order should not read as a stopwatch); a time in the
+/// future reads "in 12 min".
 export function elapsed(fromIso: string | null, now: number): string {
   if (!fromIso) return "";
   const from = Date.parse(fromIso);
@@ -22,8 +27,20 @@ export function elapsed(fromIso: string | null, now: number): string {
   const m = Math.floor((secs % 3600) / 60);
   const s = secs % 60;
   if (h >= 24) return `${Math.floor(h / 24)} d ${h % 24} h`;
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m >= SECONDS_SHOWN_MINUTES) return `${m} min`;
+  return `${m}:${String(s).padStart(2, "0")}`;
+}
+
+/// The next moment `elapsed(fromIso, ·)` or `ageLevel` can read differently
+/// after `now` (a second, minute or hour boundary counted from `fromIso`);
+/// Infinity when it never will.
+export function nextChange(fromIso: string | null, now: number): number {
+  const from = fromIso ? Date.parse(fromIso) : NaN;
+  if (Number.isNaN(from)) return Infinity;
+  const age = now - from;
+  const step = age >= 0 && age < SECONDS_SHOWN_MINUTES * 60_000 ? 1000 : age >= 24 * 3_600_000 ? 3_600_000 : 60_000;
+  return from + (Math.floor(age / step) + 1) * step;
 }
 
 /// The timer's colour: ok below `warn` minutes, warn below `late`, then late.

@@ -100,6 +100,14 @@ describe("LiveStream", () => {
     expect(stream.url()).toBe("/api/live?since=7&token=t+o%2Bk");
   });
 
+  it("names the screen it is (a station or the expo) and what it calls itself, on every connection", () => {
+    const stream = new LiveStream({ snapshot() {}, ticket() {}, health() {}, state() {} }, () => new FakeSource(""), "/api/live", () => null);
+    stream.screen = "grill";
+    stream.name = "Grill tablet";
+    stream.lastSeq = 3;
+    expect(stream.url()).toBe("/api/live?since=3&screen=grill&name=Grill+tablet");
+  });
+
   it("backs off but retries at least every two seconds", () => {
     expect(reconnectDelay(0)).toBe(200);
     expect(reconnectDelay(1)).toBe(400);

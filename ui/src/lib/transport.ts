@@ -101,6 +101,10 @@ export class LiveStream {
   private attempt = 0;
   private stopped = false;
   lastSeq: number | null = null;
+  /// What this screen shows (`?screen=`): a station, `expo`, or null for everything.
+  screen: string | null = null;
+  /// The name this screen gives itself (`?name=`), for Settings' screens list.
+  name: string | null = null;
 
   constructor(
     private readonly handlers: LiveHandlers,
@@ -131,6 +135,8 @@ export class LiveStream {
   url(): string {
     const query = new URLSearchParams();
     if (this.lastSeq !== null) query.set("since", String(this.lastSeq));
+    if (this.screen) query.set("screen", this.screen);
+    if (this.name) query.set("name", this.name);
     const bearer = this.token();
     // EventSource cannot send headers; the live stream takes the token here.
     if (bearer) query.set("token", bearer);
