@@ -15,7 +15,7 @@ use crate::store::{PrintKind, StoreError};
 
 /// `POST /api/printers/{name}/test`: queues a test page.
 pub async fn test_page(State(state): State<AppState>, Path(name): Path<String>) -> Result<(StatusCode, Json<PrintQueued>), ApiError> {
-    let printer = state.printing.printer(&name).ok_or(ApiError::NotFound("no such printer"))?.name.clone();
+    let printer = state.printing.printer(&name).ok_or(ApiError::NotFound("no such printer"))?.name;
     state.store.queue_print(&printer, None, PrintKind::Test, false, OffsetDateTime::now_utc()).await?;
     state.printing.wake(&printer);
     Ok((StatusCode::ACCEPTED, Json(PrintQueued { queued: vec![printer] })))

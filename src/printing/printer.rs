@@ -1,5 +1,5 @@
 //! One printer's settings: a `[[printers]]` table in `config.toml`, checked
-//! once at start.
+//! at start and whenever the settings view changes one.
 //!
 //! What it owns: the names and meanings of the settings (address, paper
 //! width, text or image mode, code page, when to print, backup printing,
@@ -60,6 +60,7 @@ impl std::fmt::Display for Address {
 
 /// Text with the printer's own font (and a raster only for the lines its
 /// code page cannot hold), or everything as a raster image.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintMode {
@@ -69,6 +70,7 @@ pub enum PrintMode {
 }
 
 /// The printer's character table for text mode (ESC/POS `ESC t n`).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodePage {
@@ -80,6 +82,7 @@ pub enum CodePage {
 }
 
 /// When a ticket prints on this printer.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintOn {
@@ -94,6 +97,7 @@ pub enum PrintOn {
 }
 
 /// A `[[printers]]` table.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrinterConfig {
@@ -113,6 +117,7 @@ pub struct PrinterConfig {
     /// `"board"`: this printer prints only while the board has had no live
     /// screen for `backup_after_seconds`, each ticket marked BACKUP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub backup_for: Option<String>,
     /// How long the board may be without a screen before backup printing starts.
     #[serde(default = "default_backup_after")]

@@ -25,7 +25,7 @@ use crate::config::TunnelMode;
 pub use crate::intake::Outcome;
 pub use crate::kitchen::{Action, Column, Driver, LineChange, TicketLine};
 pub use crate::klikit::order::{Brand, Modifier, OrderType};
-pub use crate::printing::{Dropped, PrinterState};
+pub use crate::printing::{CodePage, Dropped, PrintMode, PrintOn, PrinterConfig, PrinterState};
 pub use crate::store::PrintKind;
 pub use crate::selftest::{Hop, SelftestReport};
 pub use crate::tunnel::TunnelState;
@@ -245,6 +245,14 @@ impl Default for KlikitHealth {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrintQueued {
     pub queued: Vec<String>,
+}
+
+/// `GET /api/printers`, and the answer to adding, changing or removing one:
+/// every printer's settings as saved in `config.toml`, in configuration order.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrinterList {
+    pub printers: Vec<PrinterConfig>,
 }
 
 /// A kitchen printer on the health strip: its state since start, its

@@ -41,7 +41,7 @@ fn types() -> String {
     out.push_str(&declarations!(&cfg;
         Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, Ticket, TicketList, TicketEvent, DoneList,
         Action, ActionRequest, ErrorBody, Outcome, Delivery, DeliveryList,
-        Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
+        Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterList, PrinterConfig, PrintMode, CodePage, PrintOn, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
         SecretSource, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
     ));
     out
