@@ -89,6 +89,7 @@ describe("printers in Settings", () => {
     await expect.poll(() => row().getAttribute("data-state"), { timeout: 15_000 }).toBe("ready");
     await expect.poll(() => chip().getAttribute("data-state"), { timeout: 15_000 }).toBe("ready");
     expect(await chip().innerText(), "the health strip names the printer").toMatch(/Printer pass/);
+    expect(await row().getByTestId("printer-row-state").innerText(), "Settings says it is ready").toBe("Ready");
     await page.screenshot({ path: screenshotPath("printers-settings.png") });
   });
 
@@ -97,7 +98,7 @@ describe("printers in Settings", () => {
     await row().getByTestId("test-page").click();
     await expect.poll(() => row().getAttribute("data-state"), { timeout: 15_000 }).toBe("paper_out");
     expect(await chip().innerText(), "the health strip says so with the job waiting").toMatch(/PRINTER pass OUT OF PAPER \(1 waiting\)/);
-    expect(await row().getByTestId("printer-row-state").innerText()).toMatch(/out of paper/);
+    expect(await row().getByTestId("printer-row-state").innerText(), "Settings says why, with the job waiting").toMatch(/^Out of paper \(the printer is out of paper\); 1 waiting$/);
     expect((await printed()).length, "nothing is sent to a printer without paper").toBe(1);
     await condition("ready");
     await until("the held test page to print", async () => (await printed()).length === 2, 15_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { blankPrinter, utcOffset } from "./printers";
+import type { PrinterHealth } from "./api";
+import { blankPrinter, printerState, utcOffset } from "./printers";
 
 describe("utcOffset", () => {
   it("writes the offset as the core reads it", () => {
@@ -15,5 +16,36 @@ describe("blankPrinter", () => {
     const p = blankPrinter(420);
     expect(p).toMatchObject({ width_mm: 80, mode: "text", print_on: "accepted", backup_after_seconds: 30, max_age_seconds: 900, utc_offset: "+07:00" });
     expect(p.backup_for, "a new printer is not a backup printer until someone says so").toBeUndefined();
+  });
+});
+
+describe("printerState", () => {
+  const h = (over: Partial<PrinterHealth> = {}): PrinterHealth => ({
+    name: "pass",
+    state: "ready",
+    last_error: null,
+    last_printed_at: null,
+    backup: false,
+    backup_on: false,
+    waiting: 0,
+    dropped: 0,
+    last_dropped: null,
+    dropped_total: 0,
+    ...over,
+  });
+
+  it("says ready plainly", () => {
+    expect(printerState(h())).toBe("Ready");
+  });
+
+  it("says what stops the printer, why, what waits and what was too old", () => {
+    expect(printerState(h({ state: "paper_out", last_error: "the printer is out of paper", waiting: 2, dropped_total: 1 }))).toBe(
+      "Out of paper (the printer is out of paper); 2 waiting; 1 too old, not printed",
+    );
+  });
+
+  it("says whether a backup printer is printing", () => {
+    expect(printerState(h({ backup: true }))).toBe("Ready; standing by as backup");
+    expect(printerState(h({ backup: true, backup_on: true }))).toBe("Ready; backup printing now");
   });
 });

@@ -3,7 +3,7 @@
 // a refused change with its reason. The board only fills in a form: the
 // defaults below are a new printer's starting values, not rules.
 
-import type { PrinterConfig, PrinterList } from "./api";
+import type { PrinterConfig, PrinterHealth, PrinterList } from "./api";
 import { deleteJson, getJson, postJson, putJson } from "./transport";
 
 const path = (name: string) => `/api/printers/${encodeURIComponent(name)}`;
@@ -35,4 +35,23 @@ export function blankPrinter(minutesAhead = -new Date().getTimezoneOffset()): Pr
     max_age_seconds: 15 * 60,
     utc_offset: utcOffset(minutesAhead),
   };
+}
+
+const STATE_WORDS: Record<PrinterHealth["state"], string> = {
+  unknown: "Nothing sent yet",
+  ready: "Ready",
+  offline: "Offline",
+  paper_out: "Out of paper",
+  cover_open: "Cover open",
+};
+
+/// A printer's state in Settings, in words: what it said last, what is
+/// waiting, and the stale jobs it did not print.
+export function printerState(h: PrinterHealth): string {
+  const parts = [STATE_WORDS[h.state]];
+  if (h.last_error) parts[0] += ` (${h.last_error})`;
+  if (h.backup) parts.push(h.backup_on ? "backup printing now" : "standing by as backup");
+  if (h.waiting > 0) parts.push(`${h.waiting} waiting`);
+  if (h.dropped_total > 0) parts.push(`${h.dropped_total} too old, not printed`);
+  return parts.join("; ");
 }
