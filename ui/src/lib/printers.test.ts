@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PrinterHealth } from "./api";
+import { printerHealth } from "./fixtures.test-helpers";
 import { blankPrinter, printerState, utcOffset } from "./printers";
 
 describe("utcOffset", () => {
@@ -20,19 +20,7 @@ describe("blankPrinter", () => {
 });
 
 describe("printerState", () => {
-  const h = (over: Partial<PrinterHealth> = {}): PrinterHealth => ({
-    name: "pass",
-    state: "ready",
-    last_error: null,
-    last_printed_at: null,
-    backup: false,
-    backup_on: false,
-    waiting: 0,
-    dropped: 0,
-    last_dropped: null,
-    dropped_total: 0,
-    ...over,
-  });
+  const h = printerHealth;
 
   it("says ready plainly", () => {
     expect(printerState(h())).toBe("Ready");
