@@ -136,6 +136,17 @@ impl Server {
             tracing::warn!(%app_addr, "the app listener is bound beyond loopback without KDS_API_TOKEN: the API refuses every request");
         }
         let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
+        // The saved station setup is in force before the first ticket is
+        // routed. With none saved yet (the first start with stations), the
+        // open tickets stored before are routed in the background, a page
+        // at a time, and then the default setup is kept.
+        let upgrade = match store.station_setup().await? {
+            Some(setup) => {
+                kitchen.setup.set(setup);
+                None
+            }
+            None => Some(tokio::spawn(route_stored_tickets(store.clone(), kitchen.clone(), shutdown_rx.clone()))),
+        };
         // The print plan is in place before the applier makes its first change.
         let printing = crate::printing::Printing::new(config.printers.clone());
         printing.install(&store);
@@ -171,6 +182,7 @@ impl Server {
             tasks.push(partner.spawn(shutdown_rx.clone()));
         }
         tasks.push(printing_task);
+        tasks.extend(upgrade);
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
         Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks, _instance: instance })
     }
@@ -217,6 +229,25 @@ impl Server {
         let store = self.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         tracing::info!("kds stopped");
+    }
+}
+
+/// Routes the open tickets stored before stations existed (the first start
+/// after the upgrade), then keeps the default setup so that later starts
+/// skip this. Stops at shutdown; the next start finishes the job.
+async fn route_stored_tickets(store: Store, kitchen: Arc<Kitchen>, shutdown: Shutdown) {
+    let now = time::OffsetDateTime::now_utc();
+    let k = kitchen.clone();
+    let stop = shutdown.clone();
+    match store.reroute_open_tickets(move |r| k.reroute(r, &k.setup.get(), now), move || !stop.is_stopping()).await {
+        Ok(_) if shutdown.is_stopping() => {}
+        Ok(routed) => {
+            tracing::info!(routed, "open tickets routed to stations");
+            if let Err(e) = store.keep_station_setup(&kitchen.setup.get(), now).await {
+                tracing::warn!(error = %e, "could not record the station setup; the next start routes again");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "routing the stored open tickets stopped; the next start goes on"),
     }
 }
 
@@ -281,8 +312,8 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown
         };
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors and the like: back off briefly.
                         tracing::warn!(error = %e, "accept failed");
@@ -292,7 +323,13 @@ pub async fn serve(listener: TcpListener, router: Router, mut shutdown: Shutdown
                 };
                 let _ = stream.set_nodelay(true);
                 let service = hyper_util::service::TowerToHyperService::new(
-                    router.clone().map_request(|req: Request<Incoming>| req.map(axum::body::Body::new)),
+                    // The peer's address rides along for handlers that show it
+                    // (the screens registry).
+                    router.clone().map_request(move |req: Request<Incoming>| {
+                        let mut req = req.map(axum::body::Body::new);
+                        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                        req
+                    }),
                 );
                 let (http, watcher) = (http.clone(), graceful.watcher());
                 tokio::spawn(async move {

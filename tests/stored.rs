@@ -66,6 +66,29 @@ fn optional_fields_missing_from_an_older_record_default_to_none() {
     }
 }
 
+#[test]
+fn a_ticket_stored_before_stations_decodes_and_is_routed_when_the_kitchen_starts() {
+    let kitchen = kds::kitchen::Kitchen::default();
+    let setup = kds::kitchen::Setup::default();
+    let now = time::OffsetDateTime::now_utc();
+    for v in values(RECORDS) {
+        let r: Record = serde_json::from_value(v).unwrap();
+        let t = &r.ticket;
+        assert!(!t.rush && t.fire_at.is_none() && t.stations.is_empty() && !t.complete, "the new ticket fields default when absent");
+        assert!(t.lines.iter().all(|l| l.station.is_empty() && l.done_at.is_none()), "no line of an old ticket has a station yet");
+        match kitchen.reroute(&r, &setup, now) {
+            Some((routed, event)) => {
+                assert!(t.open, "only open tickets are routed at start");
+                assert_eq!(event.kind, kds::kitchen::EventKind::Rerouted);
+                let lines = &routed.ticket.lines;
+                assert!(lines.iter().all(|l| l.station == "kitchen" && l.done_at.is_none()), "every line goes to the default station, still to cook");
+                assert_eq!(routed.ticket.stations.iter().map(|p| p.station.as_str()).collect::<Vec<_>>(), ["kitchen"]);
+            }
+            None => assert!(!t.open || t.lines.is_empty(), "an open ticket with lines must be routed: {}", t.order_id),
+        }
+    }
+}
+
 #[tokio::test]
 async fn todays_database_opens_migrates_and_shows_its_tickets() {
     let dir = tempfile::tempdir().unwrap();

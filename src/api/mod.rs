@@ -19,7 +19,9 @@ mod live;
 mod printer_settings;
 mod printers;
 mod selftest;
+mod screens;
 mod settings;
+mod stations;
 mod tickets;
 pub mod wire;
 
@@ -39,7 +41,7 @@ use crate::intake::Intake;
 use crate::kitchen::{Kitchen, Ticket};
 use crate::printing::Printing;
 use crate::store::{Store, StoreError};
-pub use live::Screens;
+pub use screens::Screens;
 
 /// What every handler on the app listener can reach.
 #[derive(Clone)]
@@ -82,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/klikit/outbox", get(klikit::outbox))
         .route("/api/klikit/outbox/{id}/retry", post(klikit::retry))
         .route("/api/tickets/{order_id}/reprint", post(printers::reprint))
+        .route("/api/tickets/{order_id}/rush", post(tickets::rush))
+        .route("/api/stations", get(stations::get_stations).put(stations::put_stations))
+        .route("/api/allday", get(stations::allday))
+        .route("/api/screens", get(screens::list))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
         .route("/api/printers", get(printer_settings::list_printers).post(printer_settings::add_printer))
         .route("/api/printers/{name}", axum::routing::put(printer_settings::update_printer).delete(printer_settings::remove_printer))
@@ -109,6 +115,10 @@ pub enum ApiError {
     Conflict { reason: String, ticket: Box<Ticket> },
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Well-formed but not acceptable (a station setup that fails its
+    /// checks): the field and why.
+    #[error("{field}: {why}")]
+    Unprocessable { field: String, why: String },
     #[error("{0}")]
     Unauthorized(&'static str),
     /// Cannot be done with this configuration (no printer, say).
@@ -120,14 +130,17 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let error = |why: &str| wire::ErrorBody { error: why.to_string(), ticket: None };
+        let error = |why: &str| wire::ErrorBody { error: why.to_string(), field: None, ticket: None };
         let (status, body) = match self {
             ApiError::NotFound(what) => (StatusCode::NOT_FOUND, error(what)),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, error(&why)),
             ApiError::Conflict { reason, ticket } => {
-                (StatusCode::CONFLICT, wire::ErrorBody { error: reason, ticket: Some(wire::Ticket::from(&*ticket)) })
+                (StatusCode::CONFLICT, wire::ErrorBody { error: reason, field: None, ticket: Some(wire::Ticket::from(&*ticket)) })
             }
             ApiError::Forbidden(why) => (StatusCode::FORBIDDEN, error(why)),
+            ApiError::Unprocessable { field, why } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, wire::ErrorBody { error: format!("{field}: {why}"), field: Some(field), ticket: None })
+            }
             ApiError::Unavailable(why) => (StatusCode::CONFLICT, error(why)),
             ApiError::Unauthorized(why) => {
                 let mut res = (StatusCode::UNAUTHORIZED, Json(error(why))).into_response();
@@ -238,6 +251,54 @@ mod tests {
         let (_, s) = call(&app, "GET", "/api/settings", "").await;
         assert_eq!(s["secret_source"].as_str(), Some("environment"), "KLIKIT_WEBHOOK_SECRET wins at every start, and settings say so: {s}");
         assert!(!s.to_string().contains("from-env"));
+    }
+
+    #[tokio::test]
+    async fn station_setups_are_checked_and_a_bad_one_gets_a_422_naming_the_field() {
+        let (_dir, app) = app();
+        let refused = |body: &'static str| {
+            let app = app.clone();
+            async move { call(&app, "PUT", "/api/stations", body).await }
+        };
+        for (body, field) in [
+            (r#"{"stations": [{"name": "grill"}, {"name": " Grill "}]}"#, "stations[1].name"),
+            (r#"{"stations": [{"name": ""}]}"#, "stations[0].name"),
+            (r#"{"stations": [{"name": "expo"}]}"#, "stations[0].name"),
+            (r#"{"stations": [{"name": "bar", "items": ["Kopi", "  "]}]}"#, "stations[0].items[1]"),
+            (r#"{"stations": [{"name": "bar", "categories": ["a**b"]}]}"#, "stations[0].categories[0]"),
+            (r#"{"brands": [{"id": 1, "color": "blue"}]}"#, "brands[0].color"),
+            (r#"{"prep": {"default_minutes": 99999}}"#, "prep.default_minutes"),
+            (r#"{"stations": [{"name": "bar", "colour": "red"}]}"#, "body"),
+            (r#"{"stations": "grill"}"#, "body"),
+        ] {
+            let (status, answer) = refused(body).await;
+            assert_eq!((status, answer["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)), "{body} is refused at {field}: {answer}");
+            assert!(answer["error"].as_str().is_some_and(|e| e.starts_with(field)), "the error says where: {answer}");
+        }
+        assert_eq!(refused("{oops").await.0, StatusCode::BAD_REQUEST, "malformed JSON is a 400, as on every route");
+        let (_, unchanged) = call(&app, "GET", "/api/stations", "").await;
+        assert_eq!(unchanged["station_names"], json!(["kitchen"]), "nothing refused was saved: {unchanged}");
+
+        let (status, saved) = refused(r#"{"stations": [{"name": " grill ", "categories": ["Mains"]}], "default_station": "hot"}"#).await;
+        assert_eq!((status, &saved["station_names"]), (StatusCode::OK, &json!(["grill", "hot"])), "names are trimmed and the default station is a screen: {saved}");
+        assert_eq!(saved["palette"].as_array().map(Vec::len), Some(crate::kitchen::station::PALETTE.len()));
+    }
+
+    #[tokio::test]
+    async fn station_actions_and_screens_answer_bad_input_clearly() {
+        let (_dir, app) = app();
+        let (status, body) = call(&app, "POST", "/api/tickets/1/bump", r#"{"station": "fryer"}"#).await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("station")), "an unknown station is named: {body}");
+        assert_eq!(call(&app, "POST", "/api/tickets/1/acknowledge", r#"{"station": "kitchen"}"#).await.0, StatusCode::BAD_REQUEST, "station goes with bump and recall only");
+        assert_eq!(call(&app, "POST", "/api/tickets/1/bump", r#"{"station": "kitchen"}"#).await.0, StatusCode::NOT_FOUND, "the default station exists; the ticket does not");
+        assert_eq!(call(&app, "POST", "/api/tickets/1/rush", "{}").await.0, StatusCode::BAD_REQUEST, "rush needs {{\"rush\": bool}}");
+        assert_eq!(call(&app, "POST", "/api/tickets/1/rush", r#"{"rush": true}"#).await.0, StatusCode::NOT_FOUND);
+        let (status, list) = call(&app, "GET", "/api/tickets?screen=fryer", "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(list["notice"].as_str().is_some_and(|n| n.contains("fryer")) && list["screen"].is_null(), "an unknown screen sees everything, told why: {list}");
+        assert_eq!(call(&app, "GET", "/api/tickets?screen=expo", "").await.1, json!({"seq": 0, "tickets": [], "screen": "expo"}));
+        assert_eq!(call(&app, "GET", "/api/allday?screen=kitchen", "").await.1, json!({"seq": 0, "screen": "kitchen", "items": []}));
+        assert_eq!(call(&app, "GET", "/api/screens", "").await.1, json!({"screens": []}));
     }
 
     #[tokio::test]

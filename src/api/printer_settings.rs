@@ -45,7 +45,7 @@ pub enum PrinterSettingsError {
 
 impl IntoResponse for PrinterSettingsError {
     fn into_response(self) -> Response {
-        let answer = |status, error: String| (status, Json(ErrorBody { error, ticket: None })).into_response();
+        let answer = |status, error: String| (status, Json(ErrorBody { error, field: None, ticket: None })).into_response();
         match self {
             PrinterSettingsError::Unreadable(why) => answer(StatusCode::BAD_REQUEST, why),
             PrinterSettingsError::Invalid(why) => answer(StatusCode::UNPROCESSABLE_ENTITY, why),

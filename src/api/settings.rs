@@ -48,10 +48,10 @@ pub enum SettingsError {
 impl IntoResponse for SettingsError {
     fn into_response(self) -> Response {
         match self {
-            SettingsError::Invalid(error) => (StatusCode::BAD_REQUEST, Json(ErrorBody { error, ticket: None })).into_response(),
+            SettingsError::Invalid(error) => (StatusCode::BAD_REQUEST, Json(ErrorBody { error, field: None, ticket: None })).into_response(),
             other => {
                 tracing::error!(error = %other, "settings: cannot read or save config.toml");
-                let body = ErrorBody { error: "cannot read or save the settings file".into(), ticket: None };
+                let body = ErrorBody { error: "cannot read or save the settings file".into(), field: None, ticket: None };
                 (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
             }
         }

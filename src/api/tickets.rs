@@ -1,4 +1,6 @@
-//! Tickets, done tickets, screen actions, and the delivery log.
+//! Tickets (as each screen sees them), done tickets, screen actions (whole
+//! ticket or one station's lines, and the expo's rush mark), and the
+//! delivery log.
 
 use std::collections::HashMap;
 
@@ -7,8 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use time::OffsetDateTime;
 
-use super::wire::{ActionRequest, Delivery, DeliveryList, DoneList, Outcome, Ticket, TicketList};
+use super::wire::{ActionRequest, Delivery, DeliveryList, DoneList, Outcome, RushRequest, Ticket, TicketList};
 use super::{ApiError, AppState};
+use crate::kitchen::screen::Screen;
 use crate::kitchen::{Action, Column, REASON_CODES};
 use crate::partner::staging;
 use crate::klikit::Envelope;
@@ -19,10 +22,27 @@ const DEFAULT_LIMIT: usize = 50;
 const CATCH_UP_NOTE: &str = "arrived by catch-up: klikit's webhook did not reach us. Check that klikit has this kitchen's URL for this brand, branch and event, and run the self-test (Going live)";
 const MAX_LIMIT: usize = 500;
 
-/// `GET /api/tickets`: the board.
-pub async fn open(State(state): State<AppState>) -> Result<Json<TicketList>, ApiError> {
+/// `GET /api/tickets[?screen=NAME]`: the board as that screen sees it
+/// (a station: only its lines; `expo` or none: everything; a station that
+/// no longer exists: everything, with a notice), rush tickets first.
+pub async fn open(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<TicketList>, ApiError> {
+    let screen = Screen::parse(q.get("screen").map(String::as_str), &state.kitchen.setup.get());
     let (seq, tickets) = state.store.open_tickets().await?;
-    Ok(Json(TicketList { seq, tickets: tickets.into_iter().map(Ticket::from).collect() }))
+    Ok(Json(board(seq, &screen, &tickets)))
+}
+
+/// The open tickets as `screen` sees them, as of `seq`.
+pub(super) fn board(seq: i64, screen: &Screen, tickets: &[crate::kitchen::Ticket]) -> TicketList {
+    TicketList { seq, tickets: screen.board(tickets).iter().map(Ticket::from).collect(), screen: screen.name(), notice: screen.notice() }
+}
+
+/// `POST /api/tickets/{order_id}/rush` with `{"rush": true|false}`: the
+/// expo's rush mark; `409` when it would change nothing.
+pub async fn rush(State(state): State<AppState>, Path(order_id): Path<String>, body: Bytes) -> Result<Json<Ticket>, ApiError> {
+    let RushRequest { rush } = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("expected {{\"rush\": true|false}}: {e}")))?;
+    let kitchen = state.kitchen.clone();
+    let now = OffsetDateTime::now_utc();
+    answer(state.store.update_ticket(&order_id, move |r| kitchen.set_rush(r, rush, now)).await?, &state)
 }
 
 /// `GET /api/tickets/{order_id}`.
@@ -31,8 +51,17 @@ pub async fn one(State(state): State<AppState>, Path(order_id): Path<String>) ->
 }
 
 /// `GET /api/done?limit=N`: done tickets still recallable, newest first.
+/// With `screen=STATION`: the tickets still cooking whose lines that
+/// station bumped within the recall window, most recent first.
 pub async fn done(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<DoneList>, ApiError> {
     let since = OffsetDateTime::now_utc() - state.kitchen.recall_window;
+    let screen = Screen::parse(q.get("screen").map(String::as_str), &state.kitchen.setup.get());
+    if screen.station().is_some() {
+        let (_, open) = state.store.open_tickets().await?;
+        let mut tickets = screen.recallable(&open, since);
+        tickets.truncate(limit(&q)?);
+        return Ok(Json(DoneList { tickets: tickets.iter().map(Ticket::from).collect() }));
+    }
     let tickets = state.store.done_tickets(since, limit(&q)?).await?;
     Ok(Json(DoneList { tickets: tickets.into_iter().map(Ticket::from).collect() }))
 }
@@ -62,6 +91,22 @@ pub async fn act(State(state): State<AppState>, Path((order_id, action)): Path<(
     };
     let kitchen = state.kitchen.clone();
     let now = OffsetDateTime::now_utc();
+    if let Some(name) = parsed.station.as_deref() {
+        let bump = match action {
+            Some(Action::Bump) => true,
+            Some(Action::Recall) => false,
+            _ => return Err(ApiError::BadRequest("\"station\" goes only with bump and recall".into())),
+        };
+        let setup = state.kitchen.setup.get();
+        let Some(station) = setup.find_station(name).map(str::to_string) else {
+            return Err(ApiError::Unprocessable { field: "station".into(), why: format!("there is no station {name:?}") });
+        };
+        let result = state
+            .store
+            .update_ticket(&order_id, move |r| if bump { kitchen.bump_station(r, &station, from, now) } else { kitchen.recall_station(r, &station, from, now) })
+            .await?;
+        return answer(result, &state);
+    }
     let result = match (action, &state.partner) {
         (Some(action), None) => state.store.update_ticket(&order_id, move |r| kitchen.act(r, action, from, now)).await?,
         (Some(action), Some(_)) => {
@@ -76,6 +121,12 @@ pub async fn act(State(state): State<AppState>, Path((order_id, action)): Path<(
             state.store.update_ticket_with_outbox(&order_id, now, move |r, out| staging::withdraw(&kitchen, r, &reason, from, now, out)).await?
         }
     };
+    answer(result, &state)
+}
+
+/// The answer to a screen action: the ticket after it, `404`, or `409`
+/// with the ticket as it is.
+fn answer(result: Option<Result<crate::kitchen::Ticket, crate::kitchen::Refusal>>, state: &AppState) -> Result<Json<Ticket>, ApiError> {
     match result {
         None => Err(ApiError::NotFound("no such ticket")),
         Some(Ok(ticket)) => {

@@ -20,11 +20,19 @@
 //!   cancellation, each optionally guarded by the column the screen saw.
 //! - **Clock rules** ([`Kitchen::tick`]): self-test tickets finish by
 //!   themselves a minute after they arrive; scheduled tickets move to New
-//!   when it is time to start.
+//!   at their fire time (scheduled time minus the prep time, see `station`).
+//! - **Stations** (`station`, `progress`, `screen`, `allday`, `rush`): each
+//!   line's station and done state, a station's bump and recall, the expo's
+//!   rush mark, what each screen sees, and the all-day counts.
 //!
 //! What it never does: I/O. Time is passed in; storing and publishing are the
 //! applier's and the store's business.
 
+pub mod allday;
+pub mod progress;
+pub mod rush;
+pub mod screen;
+pub mod station;
 pub mod sync;
 pub mod ticket;
 
@@ -35,14 +43,13 @@ use time::{Duration, OffsetDateTime};
 use crate::klikit::order::{Line, Order};
 use crate::klikit::{channel_name, OrderStatus, StatusTable};
 pub use sync::{KlikitAction, KlikitSync, SyncState, REASON_CODES};
-pub use ticket::{diff, Column, Driver, LineChange, Ticket, TicketLine};
+pub use station::{Setup, SetupCell, Station};
+pub use ticket::{carry_done, diff, Column, Driver, LineChange, StationProgress, Ticket, TicketLine};
 
 /// How long a done ticket can be recalled, by default.
 pub const DEFAULT_RECALL_WINDOW: Duration = Duration::minutes(10);
 /// A self-test ticket is done this long after it arrived.
 pub const SELF_TEST_LIFETIME: Duration = Duration::seconds(60);
-/// A scheduled ticket moves to New this long before its scheduled time.
-pub const SCHEDULED_LEAD: Duration = Duration::minutes(20);
 
 /// Who caused a change: klikit, a person at a screen, or the kitchen's own
 /// clock rules.
@@ -116,6 +123,16 @@ pub enum EventKind {
     KlikitRetry,
     /// The outbox's sender recorded what klikit answered.
     KlikitSync,
+    /// A station bumped its lines (`detail.station`, `detail.lines`).
+    StationBump,
+    /// A station recalled its lines.
+    StationRecall,
+    /// A cart change gave a finished station lines to cook again.
+    Reopened,
+    /// The expo set or cleared the rush mark (`detail.rush`).
+    Rush,
+    /// A change of the station setup moved lines to other stations.
+    Rerouted,
 }
 
 impl EventKind {
@@ -141,6 +158,11 @@ impl EventKind {
             EventKind::Cancelled => "cancelled",
             EventKind::KlikitRetry => "klikit_retry",
             EventKind::KlikitSync => "klikit_sync",
+            EventKind::StationBump => "station_bump",
+            EventKind::StationRecall => "station_recall",
+            EventKind::Reopened => "reopened",
+            EventKind::Rush => "rush",
+            EventKind::Rerouted => "rerouted",
         }
     }
 }
@@ -217,7 +239,7 @@ impl Record {
         match t.column {
             Column::Done | Column::Cancelled => None,
             _ if t.test => Some(self.first_seen_at.max(t.placed_at.unwrap_or(self.first_seen_at)) + SELF_TEST_LIFETIME),
-            Column::Scheduled => t.scheduled_at.map(|s| s - SCHEDULED_LEAD),
+            Column::Scheduled => t.fire_at,
             _ => None,
         }
     }
@@ -246,11 +268,13 @@ pub struct Kitchen {
     /// The branch ids this kitchen serves (empty: all). Orders of other
     /// branches are kept, marked `other_branch`, never shown or rung.
     pub branches: Vec<i64>,
+    /// The station setup in force (shared: a person may replace it).
+    pub setup: SetupCell,
 }
 
 impl Default for Kitchen {
     fn default() -> Self {
-        Kitchen { statuses: StatusTable::default(), recall_window: DEFAULT_RECALL_WINDOW, branches: Vec::new() }
+        Kitchen { statuses: StatusTable::default(), recall_window: DEFAULT_RECALL_WINDOW, branches: Vec::new(), setup: SetupCell::default() }
     }
 }
 
@@ -298,7 +322,7 @@ impl Kitchen {
             } else if !record.ticket.cancelled {
                 notices.push(Notice::NewOrder);
             }
-            record.ticket.refresh_derived();
+            self.settle(&mut record);
             return Applied { record, changed: true, events, notices };
         };
 
@@ -311,12 +335,26 @@ impl Kitchen {
             self.apply_details(&mut record, order, &mut events, now);
             if let Some(lines) = order.lines.as_ref().filter(|l| **l != record.cart) {
                 record.cart = lines.clone();
-                record.ticket.lines = diff(&record.baseline, &record.cart);
+                let before = std::mem::replace(&mut record.ticket.lines, diff(&record.baseline, &record.cart));
+                carry_done(&before, &mut record.ticket.lines);
                 events.push(event(EventKind::Cart, json!({"lines": lines.len(), "marks": marks(&record.ticket.lines)})));
+                let finished = |t: &Ticket| t.stations.iter().filter(|p| p.done == p.lines).map(|p| p.station.clone()).collect::<Vec<_>>();
+                let was_finished = finished(&existing.ticket);
+                self.settle(&mut record);
+                let reopened: Vec<Value> = record
+                    .ticket
+                    .lines
+                    .iter()
+                    .filter(|l| l.to_cook() && was_finished.contains(&l.station))
+                    .map(|l| json!({"station": l.station, "name": l.name, "change": l.change}))
+                    .collect();
+                if !reopened.is_empty() {
+                    events.push(event(EventKind::Reopened, json!({"lines": reopened})));
+                }
             }
         }
         self.apply_status(&mut record, order, now, &mut events, &mut notices);
-        record.ticket.refresh_derived();
+        self.settle(&mut record);
         let changed = !same_ticket(&record, existing);
         if changed {
             record.ticket.updated_at = now;
@@ -348,6 +386,10 @@ impl Kitchen {
             column_since: now,
             updated_at: now,
             lines: diff(&cart, &cart),
+            rush: false,
+            fire_at: None,
+            stations: Vec::new(),
+            complete: false,
             order_comment: order.order_comment.clone(),
             changed: false,
             cancelled: false,
@@ -479,13 +521,14 @@ impl Kitchen {
                 }
                 next.baseline = next.cart.clone();
                 let n = &mut next.ticket;
-                n.lines = diff(&next.baseline, &next.cart);
+                let before = std::mem::replace(&mut n.lines, diff(&next.baseline, &next.cart));
+                carry_done(&before, &mut n.lines);
                 n.cancellation_acknowledged |= cancellation;
                 json!({"changes": changes, "cancellation": cancellation})
             }
         };
         next.ticket.updated_at = now;
-        next.ticket.refresh_derived();
+        self.settle(&mut next);
         Ok((next, Event { at: now, source: Source::Screen, kind: action.into(), detail }))
     }
 
@@ -498,8 +541,27 @@ impl Kitchen {
         let (to, kind) = if record.ticket.test { (Column::Done, EventKind::SelfTestDone) } else { (Column::New, EventKind::ScheduledDue) };
         let detail = move_to(&mut next.ticket, to, now);
         next.ticket.updated_at = now;
-        next.ticket.refresh_derived();
+        self.settle(&mut next);
         Some((next, Event { at: now, source: Source::Kitchen, kind, detail }))
+    }
+}
+
+impl Kitchen {
+    /// Brings what follows from the station setup up to date (each line's
+    /// station, the fire time of a scheduled order), then the derived fields.
+    pub(crate) fn settle(&self, record: &mut Record) {
+        let setup = self.setup.get();
+        let t = &mut record.ticket;
+        let order = station::OrderFacts { brand: t.brand.as_ref().map(|b| b.id), order_type: t.order_type, channel: t.channel.as_deref() };
+        for line in &mut t.lines {
+            let facts = station::LineFacts { name: &line.name, category: line.category.as_deref(), category_id: line.category_id.as_deref() };
+            let to = setup.route(order, facts);
+            if line.station != to {
+                line.station = to.to_string();
+            }
+        }
+        t.fire_at = t.scheduled_at.map(|s| s - setup.prep(t.brand.as_ref(), t.order_type));
+        t.refresh_derived();
     }
 }
 

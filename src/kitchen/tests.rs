@@ -172,6 +172,31 @@ fn clock_rules_finish_self_tests_and_start_scheduled_orders() {
 }
 
 #[test]
+fn scheduled_orders_fire_at_their_brands_or_order_types_prep_time() {
+    let k = Kitchen::default();
+    k.setup.set(Setup {
+        brands: vec![station::BrandSetting { id: 2041, color: None, prep_minutes: Some(45) }],
+        prep: station::PrepTimes { pickup: Some(30), ..station::PrepTimes::default() },
+        ..Setup::default()
+    });
+    let at = T0 + Duration::hours(2);
+    let scheduled = |id: i64, brand: i64, order_type: i64| {
+        let when = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+        k.apply(None, &order(json!({"id": id, "status": 6, "brand_id": brand, "type": order_type, "scheduled_time": when})), T0).record
+    };
+    for (record, lead, why) in [
+        (scheduled(1, 2041, 1), 45, "the brand's prep time wins"),
+        (scheduled(2, 9, 1), 30, "else the order type's"),
+        (scheduled(3, 9, 2), 20, "else the default 20 minutes"),
+    ] {
+        let fire = at - Duration::minutes(lead);
+        assert_eq!((record.ticket.fire_at, record.due_at()), (Some(fire), Some(fire)), "{why}: the fire time is on the ticket for the countdown");
+        assert!(k.tick(&record, fire - Duration::seconds(1)).is_none(), "{why}: not before");
+        assert_eq!(k.tick(&record, fire).unwrap().0.ticket.column, Column::New, "{why}: at the fire time it moves to New");
+    }
+}
+
+#[test]
 fn status_overrides_change_meaning() {
     let k = Kitchen::new(StatusTable::with_overrides(&[(5, "READY".to_string())].into()));
     let r = run(&k, &[snapshot(1, 0, &[]), snapshot(5, 1, &[])]);
@@ -243,15 +268,180 @@ proptest! {
 #[test]
 fn event_kinds_keep_their_stored_names() {
     use EventKind::*;
-    let all = [Received, Status, StatusIgnored, Driver, UnknownStatus, Cart, Details, Stale, Unchanged, Bump, Recall, Acknowledge, SelfTestDone, ScheduledDue, OtherBranch, Rejected, Cancelled, KlikitRetry, KlikitSync];
+    let all = [Received, Status, StatusIgnored, Driver, UnknownStatus, Cart, Details, Stale, Unchanged, Bump, Recall, Acknowledge, SelfTestDone, ScheduledDue, OtherBranch, Rejected, Cancelled, KlikitRetry, KlikitSync, StationBump, StationRecall, Reopened, Rush, Rerouted];
     let names: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
     assert_eq!(
         names,
-        ["received", "status", "status_ignored", "driver", "unknown_status", "cart", "details", "stale", "unchanged", "bump", "recall", "acknowledge", "self_test_done", "scheduled_due", "other_branch", "rejected", "cancelled", "klikit_retry", "klikit_sync"],
+        ["received", "status", "status_ignored", "driver", "unknown_status", "cart", "details", "stale", "unchanged", "bump", "recall", "acknowledge", "self_test_done", "scheduled_due", "other_branch", "rejected", "cancelled", "klikit_retry", "klikit_sync", "station_bump", "station_recall", "reopened", "rush", "rerouted"],
         "logs already stored and the API carry these names: they never change"
     );
     for k in all {
         assert_eq!(serde_json::to_value(k).unwrap(), json!(k.as_str()), "serde and as_str must agree for {k:?}");
     }
     assert_eq!(EventKind::from(Action::Recall), Recall);
+}
+
+/// Station bumps, recalls and cart changes, each belonging to one station
+/// (the expo's rush toggles count as a stream of their own).
+#[derive(Debug, Clone)]
+enum StationOp {
+    Bump,
+    Recall,
+    /// Adds the station's line `name` (if it is not on the cart yet).
+    Add(usize),
+    /// Sets the quantity of the station's line `name` (if on the cart).
+    Quantity(usize, i64),
+    /// Sets the modifier of the station's line `name` (if on the cart).
+    Modifier(usize, usize),
+    /// The expo's stream only.
+    Rush(bool),
+}
+
+/// Three stations by category (the third is the default station, for lines
+/// without one), each with its own item names.
+const STREAMS: [(&str, Option<&str>, [&str; 3]); 3] =
+    [("grill", Some("Mains"), ["Satay", "Ayam Bakar", "Sate Kambing"]), ("drinks", Some("Drinks"), ["Es Teh", "Kopi", "Jus"]), ("kitchen", None, ["Krupuk", "Nasi", "Sambal"])];
+const MODIFIERS: [&str; 3] = ["Hot", "Less Ice", "Extra"];
+
+fn station_kitchen() -> Kitchen {
+    let k = Kitchen::default();
+    let station = |(name, category, _): (&str, Option<&str>, [&str; 3])| station::Station { name: name.into(), categories: category.into_iter().map(String::from).collect(), ..station::Station::default() };
+    k.setup.set(Setup { stations: STREAMS[..2].iter().map(|s| station(*s)).collect(), ..Setup::default() });
+    k
+}
+
+/// An order snapshot with `cart` as `(name, quantity, modifier, category)`.
+fn cart_snapshot(minute: i64, cart: &[(String, u32, String, Option<String>)]) -> Order {
+    let lines: Vec<Value> = cart
+        .iter()
+        .map(|(n, q, m, c)| json!({"name": n, "quantity": q, "klikit_category_name": c, "modifier_groups": [{"modifiers": [{"name": m, "quantity": 1}]}]}))
+        .collect();
+    let at = (T0 + Duration::minutes(minute)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    order(json!({"id": 77, "short_id": "P1", "status": 2, "updated_at": at, "cart_v2": lines}))
+}
+
+/// Applies one op of stream `s` as step `i`; refusals change nothing.
+fn apply_op(k: &Kitchen, r: Record, s: usize, op: &StationOp, i: i64) -> Record {
+    let now = T0 + Duration::seconds(i);
+    let (station, category, names) = STREAMS[s.min(2)];
+    let mut cart: Vec<(String, u32, String, Option<String>)> = r
+        .cart()
+        .iter()
+        .map(|l| (l.name.clone(), l.quantity, l.modifiers.first().map(|m| m.name.clone()).unwrap_or_default(), l.category.clone()))
+        .collect();
+    let edit = |cart: &mut Vec<(String, u32, String, Option<String>)>, n: usize, f: &dyn Fn(&mut (String, u32, String, Option<String>))| {
+        if let Some(line) = cart.iter_mut().find(|l| l.0 == names[n]) {
+            f(line);
+        }
+    };
+    let result = match op {
+        StationOp::Bump => k.bump_station(&r, station, None, now).ok().map(|(r, _)| r),
+        StationOp::Recall => k.recall_station(&r, station, None, now).ok().map(|(r, _)| r),
+        StationOp::Rush(on) => k.set_rush(&r, *on, now).ok().map(|(r, _)| r),
+        StationOp::Add(n) => {
+            if !cart.iter().any(|l| l.0 == names[*n]) {
+                cart.push((names[*n].to_string(), 1, MODIFIERS[0].to_string(), category.map(String::from)));
+            }
+            Some(k.apply(Some(&r), &cart_snapshot(i + 1, &cart), now).record)
+        }
+        StationOp::Quantity(n, q) => {
+            edit(&mut cart, *n, &|l| l.1 = *q as u32);
+            Some(k.apply(Some(&r), &cart_snapshot(i + 1, &cart), now).record)
+        }
+        StationOp::Modifier(n, m) => {
+            edit(&mut cart, *n, &|l| l.2 = MODIFIERS[*m].to_string());
+            Some(k.apply(Some(&r), &cart_snapshot(i + 1, &cart), now).record)
+        }
+    };
+    result.unwrap_or(r)
+}
+
+/// What "the same ticket state" means: the same lines as a multiset (each
+/// with its station, content, change mark and whether it is done), the
+/// same column, rush mark and completeness, and the same per-station
+/// counts. Left out, because they legitimately differ: the order of lines
+/// on the cart (an added line goes to the end whenever it is added), the
+/// times (each step happens at its own moment) and `updated_at`.
+type LineState = (String, String, u32, Vec<String>, Option<LineChange>, Option<u32>, bool);
+
+fn station_state(r: &Record) -> (Vec<LineState>, Column, bool, bool, Vec<(String, u32, u32)>) {
+    let t = &r.ticket;
+    let mut lines: Vec<LineState> = t
+        .lines
+        .iter()
+        .map(|l| (l.station.clone(), l.name.clone(), l.quantity, l.modifiers.iter().map(|m| m.name.clone()).collect(), l.change, l.previous_quantity, l.done_at.is_some()))
+        .collect();
+    lines.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let progress = t.stations.iter().map(|p| (p.station.clone(), p.lines, p.done)).collect();
+    (lines, t.column, t.rush, t.complete, progress)
+}
+
+fn station_op(stream: usize) -> BoxedStrategy<StationOp> {
+    if stream == 3 {
+        return any::<bool>().prop_map(StationOp::Rush).boxed();
+    }
+    prop_oneof![
+        3 => Just(StationOp::Bump),
+        2 => Just(StationOp::Recall),
+        2 => (0usize..3).prop_map(StationOp::Add),
+        2 => (0usize..3, 1i64..4).prop_map(|(n, q)| StationOp::Quantity(n, q)),
+        1 => (0usize..3, 0usize..3).prop_map(|(n, m)| StationOp::Modifier(n, m)),
+    ]
+    .boxed()
+}
+
+proptest! {
+    /// Station bumps, recalls and cart changes in any interleaving end in
+    /// the same ticket state (see [`station_state`]) as the canonical order
+    /// (every op of the grill, then the drinks', then the default
+    /// station's, then the expo's rush toggles), as long as each station's
+    /// own ops keep their order. Why it holds: every op touches only the
+    /// lines of one station (routing is per line, and an edit keeps a
+    /// line's category); a bump or recall reads and writes only its
+    /// station's lines; a cart change marks each line against the same
+    /// baseline by its name, and a line it left unchanged keeps its done
+    /// state, so each line's state is a function of its own station's ops.
+    /// The generator keeps to what makes that true: item names are unique
+    /// on the cart (the diff pairs lines by name, and with duplicates the
+    /// pairing could follow cart order), and there are no acknowledges or
+    /// whole-ticket bumps (each acts on every station at once: an
+    /// acknowledge resets the baseline for all, and a bump past Preparing
+    /// ends every station's turn), so those are not reorderable by nature.
+    #[test]
+    fn station_ops_in_any_interleaving_end_like_the_canonical_order(
+        streams in (
+            prop::collection::vec(station_op(0), 0..6),
+            prop::collection::vec(station_op(1), 0..6),
+            prop::collection::vec(station_op(2), 0..6),
+            prop::collection::vec(station_op(3), 0..3),
+        ),
+        picks in prop::collection::vec(0usize..4, 24),
+    ) {
+        let k = station_kitchen();
+        let first: Vec<(String, u32, String, Option<String>)> =
+            STREAMS.iter().map(|(_, c, names)| (names[0].to_string(), 1, MODIFIERS[0].to_string(), c.map(String::from))).collect();
+        let start = k.apply(None, &cart_snapshot(0, &first), T0).record;
+        let streams = [streams.0, streams.1, streams.2, streams.3];
+
+        let mut canonical = start.clone();
+        let mut step = 0;
+        for (s, ops) in streams.iter().enumerate() {
+            for op in ops {
+                step += 1;
+                canonical = apply_op(&k, canonical, s, op, step);
+            }
+        }
+
+        // A merge of the streams that keeps each one's order, chosen by `picks`.
+        let mut next = [0usize; 4];
+        let mut merged = start;
+        let mut picks = picks.into_iter().cycle();
+        for step in 1..=streams.iter().map(Vec::len).sum::<usize>() as i64 {
+            let open: Vec<usize> = (0..4).filter(|&s| next[s] < streams[s].len()).collect();
+            let s = open[picks.next().unwrap() % open.len()];
+            merged = apply_op(&k, merged, s, &streams[s][next[s]], step);
+            next[s] += 1;
+        }
+        prop_assert_eq!(station_state(&merged), station_state(&canonical));
+    }
 }

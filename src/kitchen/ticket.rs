@@ -1,5 +1,7 @@
 //! The ticket as screens see it (the JSON contract of the app API), its
-//! columns, and the per-line diff of a replaced cart.
+//! columns, the per-line diff of a replaced cart, and each line's station
+//! and done state (carried across a cart change for the lines it left as
+//! they were).
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -89,7 +91,8 @@ pub enum LineChange {
     Modifiers,
 }
 
-/// A line as shown on a ticket: the cart line plus its change mark.
+/// A line as shown on a ticket: the cart line plus its change mark, its
+/// station and whether that station has finished it.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketLine {
@@ -99,6 +102,45 @@ pub struct TicketLine {
     pub modifiers: Vec<Modifier>,
     pub change: Option<LineChange>,
     pub previous_quantity: Option<u32>,
+    /// The station that cooks it (see `kitchen::station`); empty only in a
+    /// ticket stored before stations, until it is next routed.
+    #[serde(default)]
+    pub station: String,
+    /// When its station bumped it; `null` while it is still to cook.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub done_at: Option<OffsetDateTime>,
+    /// klikit's category name and id, which routing reads.
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub category_id: Option<String>,
+}
+
+impl TicketLine {
+    /// Still to cook: not removed, and not done by its station.
+    pub fn to_cook(&self) -> bool {
+        self.change != Some(LineChange::Removed) && self.done_at.is_none()
+    }
+
+    fn same_content(&self, other: &TicketLine) -> bool {
+        self.name == other.name && self.quantity == other.quantity && self.comment == other.comment && self.modifiers == other.modifiers
+    }
+}
+
+/// One station's part of a ticket, for the expo's progress marks.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationProgress {
+    pub station: String,
+    /// Lines of this station (removed ones not counted).
+    pub lines: u32,
+    /// Of those, the ones its station has bumped.
+    pub done: u32,
+    /// When the last of them was bumped, once all are.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub done_at: Option<OffsetDateTime>,
 }
 
 /// A ticket, exactly as the API and the live stream send it. Field names are
@@ -155,6 +197,19 @@ pub struct Ticket {
     /// shown or rung.
     #[serde(default)]
     pub other_branch: bool,
+    /// The expo marked it rush: it sorts first on every screen.
+    #[serde(default)]
+    pub rush: bool,
+    /// A scheduled order: when it fires (moves to New), its scheduled time
+    /// minus the prep time of its brand or order type.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub fire_at: Option<OffsetDateTime>,
+    /// Each station's progress on this ticket, by station name.
+    #[serde(default)]
+    pub stations: Vec<StationProgress>,
+    /// Every station has bumped all its lines: complete at expo.
+    #[serde(default)]
+    pub complete: bool,
 }
 
 impl Ticket {
@@ -170,6 +225,52 @@ impl Ticket {
             Column::Cancelled => !self.cancellation_acknowledged,
             _ => true,
         };
+        let mut stations: Vec<StationProgress> = Vec::new();
+        for line in self.lines.iter().filter(|l| l.change != Some(LineChange::Removed)) {
+            let i = match stations.iter().position(|p| p.station == line.station) {
+                Some(i) => i,
+                None => {
+                    stations.push(StationProgress { station: line.station.clone(), lines: 0, done: 0, done_at: None });
+                    stations.len() - 1
+                }
+            };
+            let p = &mut stations[i];
+            p.lines += 1;
+            if let Some(at) = line.done_at {
+                p.done += 1;
+                p.done_at = p.done_at.max(Some(at));
+            }
+        }
+        for p in &mut stations {
+            if p.done < p.lines {
+                p.done_at = None;
+            }
+        }
+        stations.sort_by(|a, b| a.station.cmp(&b.station));
+        self.complete = !stations.is_empty() && stations.iter().all(|p| p.done == p.lines);
+        self.stations = stations;
+    }
+}
+
+/// Gives each line of `new` the done state of a line of `old` with the same
+/// content (name, quantity, comment, modifiers), each old line at most once,
+/// preferring one with the same change mark. A line the cart change added
+/// or altered has no such line: it is to cook again.
+pub fn carry_done(old: &[TicketLine], new: &mut [TicketLine]) {
+    let mut used = vec![false; old.len()];
+    let mut given = vec![false; new.len()];
+    for same_mark in [true, false] {
+        for (i, line) in new.iter_mut().enumerate() {
+            if given[i] {
+                continue;
+            }
+            let found = (0..old.len()).find(|&j| !used[j] && old[j].same_content(line) && (!same_mark || old[j].change == line.change));
+            if let Some(j) = found {
+                used[j] = true;
+                given[i] = true;
+                line.done_at = old[j].done_at;
+            }
+        }
     }
 }
 
@@ -225,6 +326,10 @@ fn marked(line: &Line, change: Option<LineChange>, previous_quantity: Option<u32
         modifiers: line.modifiers.clone(),
         change,
         previous_quantity,
+        station: String::new(),
+        done_at: None,
+        category: line.category.clone(),
+        category_id: line.category_id.clone(),
     }
 }
 
@@ -238,6 +343,7 @@ mod tests {
             quantity: q,
             comment: None,
             modifiers: mods.iter().map(|m| Modifier { name: m.to_string(), quantity: 1, modifiers: vec![] }).collect(),
+            ..Line::default()
         }
     }
 

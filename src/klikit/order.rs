@@ -95,13 +95,19 @@ pub struct Modifier {
 }
 
 /// One cart line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Line {
     pub name: String,
     pub quantity: u32,
     pub comment: Option<String>,
     #[serde(default)]
     pub modifiers: Vec<Modifier>,
+    /// klikit's `klikit_category_name`, for routing to a station.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// klikit's `klikit_category_id` (as text), for routing to a station.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<String>,
 }
 
 /// The part of an order record a kitchen needs.
@@ -267,7 +273,14 @@ fn cart(lines: &[Value], v2: bool) -> Vec<Line> {
         .map(|l| {
             let (names, groups): (&[&str], &str) =
                 if v2 { (&["name", "klikit_name", "title"], "modifier_groups") } else { (&["title", "klikit_name", "name"], "groups") };
-            Line { name: name(l, names), quantity: quantity(l, &["quantity"]), comment: text(l, "comment"), modifiers: modifier_groups(l.get(groups), v2, 0) }
+            Line {
+                name: name(l, names),
+                quantity: quantity(l, &["quantity"]),
+                comment: text(l, "comment"),
+                modifiers: modifier_groups(l.get(groups), v2, 0),
+                category: text(l, "klikit_category_name"),
+                category_id: text(l, "klikit_category_id"),
+            }
         })
         .collect()
 }
@@ -385,7 +398,7 @@ mod tests {
         let fine = body(json!([{"name": "Rice", "quantity": MAX_QUANTITY}, {"name": "Tea", "quantity": -3}]));
         let orders = decode_orders(&fine).expect("the largest believable quantity, and a negative one read as 0, decode");
         assert_eq!(Order::item_count(orders[1].lines.as_deref().unwrap()), MAX_QUANTITY);
-        let saturated = [Line { name: "a".into(), quantity: u32::MAX, comment: None, modifiers: vec![] }, Line { name: "b".into(), quantity: 7, comment: None, modifiers: vec![] }];
+        let saturated = [Line { name: "a".into(), quantity: u32::MAX, ..Line::default() }, Line { name: "b".into(), quantity: 7, ..Line::default() }];
         assert_eq!(Order::item_count(&saturated), u32::MAX, "a sum of quantities saturates, never overflows");
     }
 

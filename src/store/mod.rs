@@ -33,6 +33,7 @@ mod outbox;
 mod print_jobs;
 mod reads;
 mod retention;
+mod stations;
 mod tickets;
 mod writer;
 
@@ -49,6 +50,7 @@ pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
 pub use retention::{Pruned, RetentionPolicy};
 pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
+pub use stations::BrandSeen;
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 use writer::{run_cached, AfterCommit, Durability, Job};
 

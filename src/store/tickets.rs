@@ -76,11 +76,11 @@ pub struct TicketTx<'c> {
     print_plan: Option<super::PrintPlan>,
 }
 
-fn ms(t: OffsetDateTime) -> i64 {
+pub(super) fn ms(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(super) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).expect("an OffsetDateTime always formats as RFC 3339")
 }
 
@@ -131,6 +131,9 @@ impl<'c> TicketTx<'c> {
                 seq
             ])?;
         self.log(&t.order_id, events)?;
+        if let Some(brand) = &t.brand {
+            super::stations::saw_brand(self.conn, brand, t.updated_at)?;
+        }
         if let Some(plan) = &self.print_plan {
             super::print_jobs::write_planned(self.conn, t, &ticket_json, &plan(t, events), t.updated_at)?;
         }

@@ -23,7 +23,9 @@ use time::OffsetDateTime;
 pub use crate::config::SecretSource;
 use crate::config::TunnelMode;
 pub use crate::intake::Outcome;
-pub use crate::kitchen::{Action, Column, Driver, LineChange, TicketLine};
+pub use crate::kitchen::allday::AllDayItem;
+pub use crate::kitchen::station::{BrandSetting, PrepTimes, Setup as StationSetup, Station};
+pub use crate::kitchen::{Action, Column, Driver, LineChange, StationProgress, TicketLine};
 pub use crate::klikit::order::{Brand, Modifier, OrderType};
 pub use crate::printing::{CodePage, Dropped, PrintMode, PrintOn, PrinterConfig, PrinterState};
 pub use crate::store::PrintKind;
@@ -90,6 +92,16 @@ pub struct Ticket {
     /// An order of a branch this kitchen does not serve.
     #[cfg_attr(test, ts(optional, as = "Option<bool>"))]
     pub other_branch: bool,
+    /// The expo marked it rush: it sorts first on every screen.
+    pub rush: bool,
+    /// A scheduled order: when it fires (moves to New), for the countdown.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(test, ts(type = "string | null"))]
+    pub fire_at: Option<OffsetDateTime>,
+    /// Each station's progress on the ticket, by station name.
+    pub stations: Vec<StationProgress>,
+    /// Every station has bumped all its lines: complete at expo.
+    pub complete: bool,
 }
 
 impl From<&crate::kitchen::Ticket> for Ticket {
@@ -123,6 +135,10 @@ impl From<&crate::kitchen::Ticket> for Ticket {
             klikit_updated_at: t.klikit_updated_at,
             klikit_sync: t.klikit_sync.clone(),
             other_branch: t.other_branch,
+            rush: t.rush,
+            fire_at: t.fire_at,
+            stations: t.stations.clone(),
+            complete: t.complete,
         }
     }
 }
@@ -133,13 +149,24 @@ impl From<crate::kitchen::Ticket> for Ticket {
     }
 }
 
-/// `GET /api/tickets`, and the live stream's `snapshot` event: the open
-/// tickets as of change `seq`.
+/// `GET /api/tickets[?screen=NAME]`, and the live stream's `snapshot`
+/// event: the open tickets as of change `seq`, as that screen sees them
+/// (rush tickets first).
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketList {
     pub seq: i64,
     pub tickets: Vec<Ticket>,
+    /// The screen these are for: a station's name, `expo`, or absent for
+    /// everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub screen: Option<String>,
+    /// Set when the screen named a station that no longer exists: the
+    /// tickets are then everything, and this says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub notice: Option<String>,
 }
 
 /// The live stream's `ticket` event: one change, the whole ticket after it.
@@ -162,6 +189,10 @@ pub struct DoneList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    /// A `422`'s offending field (`stations[1].name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub ticket: Option<Ticket>,
@@ -442,6 +473,91 @@ pub struct ActionRequest {
     /// Reject and cancel only: must be `true` (the confirmation step).
     #[cfg_attr(test, ts(optional))]
     pub confirm: Option<bool>,
+    /// Bump and recall only: act for this station's lines, not the whole
+    /// ticket.
+    #[cfg_attr(test, ts(optional))]
+    pub station: Option<String>,
+}
+
+/// `POST /api/tickets/{order_id}/rush`: set or clear the rush mark.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RushRequest {
+    pub rush: bool,
+}
+
+/// A brand the kitchen has seen (or has a setting for), with the colour
+/// its cards show and its prep time.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrandInfo {
+    pub id: i64,
+    pub title: Option<String>,
+    /// `#rrggbb`: its own colour if set, else the palette's.
+    pub color: String,
+    /// Its own prep time, if set (else the order type's or the default).
+    pub prep_minutes: Option<u32>,
+}
+
+/// `GET /api/stations` and the answer to a `PUT` (whose body is
+/// `setup`, a [`StationSetup`]).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationSettings {
+    /// What a person edits: stations in order, default station, brand
+    /// settings, prep times.
+    pub setup: StationSetup,
+    /// Every station a line can go to (the default one last if it is not
+    /// configured): the screens a board can choose, with `expo`.
+    pub station_names: Vec<String>,
+    /// Every brand seen or set, in the order first seen.
+    pub brands: Vec<BrandInfo>,
+    /// The colours brands get in turn.
+    pub palette: Vec<String>,
+}
+
+/// `GET /api/allday?screen=NAME`: what is still to cook, largest first.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllDay {
+    pub seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub screen: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub notice: Option<String>,
+    pub items: Vec<AllDayItem>,
+}
+
+/// A screen following the live stream.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectedScreen {
+    pub id: u64,
+    /// The name the screen gave itself (`?name=`), if any.
+    pub name: Option<String>,
+    /// What it shows: a station, `expo`, or `null` for everything.
+    pub screen: Option<String>,
+    /// The station whose lines it shows, if it is a station screen.
+    pub station: Option<String>,
+    /// The address it connects from.
+    pub remote: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub connected_since: OffsetDateTime,
+    /// When the server last sent it something.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(test, ts(type = "string"))]
+    pub last_seen: OffsetDateTime,
+}
+
+/// `GET /api/screens`: the screens connected now, oldest first.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenList {
+    pub screens: Vec<ConnectedScreen>,
 }
 
 /// The names of the live stream's events (`GET /api/live`).

@@ -18,7 +18,7 @@ export function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
     scheduled_at: null,
     column_since: "2026-06-25T09:00:00Z",
     updated_at: "2026-06-25T09:00:00Z",
-    lines: [{ name: "Nasi Goreng", quantity: 2, comment: null, modifiers: [], change: null, previous_quantity: null }],
+    lines: [{ name: "Nasi Goreng", quantity: 2, comment: null, modifiers: [], change: null, previous_quantity: null, station: "kitchen", done_at: null, category: null, category_id: null }],
     order_comment: null,
     changed: false,
     cancelled: false,
@@ -29,6 +29,10 @@ export function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
     open: !["done"].includes(over.column ?? "new") && !over.cancellation_acknowledged,
     cancellation_acknowledged: false,
     klikit_updated_at: null,
+    rush: false,
+    fire_at: null,
+    stations: [{ station: "kitchen", lines: 1, done: 0, done_at: null }],
+    complete: false,
     ...over,
   };
 }

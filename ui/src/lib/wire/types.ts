@@ -33,9 +33,40 @@ export type Brand = { id: number, title: string | null, };
 export type Modifier = { name: string, quantity: number, modifiers: Array<Modifier>, };
 
 /**
- * A line as shown on a ticket: the cart line plus its change mark.
+ * A line as shown on a ticket: the cart line plus its change mark, its
+ * station and whether that station has finished it.
  */
-export type TicketLine = { name: string, quantity: number, comment: string | null, modifiers: Array<Modifier>, change: LineChange | null, previous_quantity: number | null, };
+export type TicketLine = { name: string, quantity: number, comment: string | null, modifiers: Array<Modifier>, change: LineChange | null, previous_quantity: number | null, 
+/**
+ * The station that cooks it (see `kitchen::station`); empty only in a
+ * ticket stored before stations, until it is next routed.
+ */
+station: string, 
+/**
+ * When its station bumped it; `null` while it is still to cook.
+ */
+done_at: string | null, 
+/**
+ * klikit's category name and id, which routing reads.
+ */
+category: string | null, category_id: string | null, };
+
+/**
+ * One station's part of a ticket, for the expo's progress marks.
+ */
+export type StationProgress = { station: string, 
+/**
+ * Lines of this station (removed ones not counted).
+ */
+lines: number, 
+/**
+ * Of those, the ones its station has bumped.
+ */
+done: number, 
+/**
+ * When the last of them was bumped, once all are.
+ */
+done_at: string | null, };
 
 /**
  * A ticket as the API and the live stream send it.
@@ -84,13 +115,40 @@ klikit_sync?: { outbox_id: number, action: "accepted" | "ready" | "picked_up" | 
 /**
  * An order of a branch this kitchen does not serve.
  */
-other_branch?: boolean, };
+other_branch?: boolean, 
+/**
+ * The expo marked it rush: it sorts first on every screen.
+ */
+rush: boolean, 
+/**
+ * A scheduled order: when it fires (moves to New), for the countdown.
+ */
+fire_at: string | null, 
+/**
+ * Each station's progress on the ticket, by station name.
+ */
+stations: Array<StationProgress>, 
+/**
+ * Every station has bumped all its lines: complete at expo.
+ */
+complete: boolean, };
 
 /**
- * `GET /api/tickets`, and the live stream's `snapshot` event: the open
- * tickets as of change `seq`.
+ * `GET /api/tickets[?screen=NAME]`, and the live stream's `snapshot`
+ * event: the open tickets as of change `seq`, as that screen sees them
+ * (rush tickets first).
  */
-export type TicketList = { seq: number, tickets: Array<Ticket>, };
+export type TicketList = { seq: number, tickets: Array<Ticket>, 
+/**
+ * The screen these are for: a station's name, `expo`, or absent for
+ * everything.
+ */
+screen?: string, 
+/**
+ * Set when the screen named a station that no longer exists: the
+ * tickets are then everything, and this says so.
+ */
+notice?: string, };
 
 /**
  * The live stream's `ticket` event: one change, the whole ticket after it.
@@ -123,12 +181,172 @@ reason_code?: string,
 /**
  * Reject and cancel only: must be `true` (the confirmation step).
  */
-confirm?: boolean, };
+confirm?: boolean, 
+/**
+ * Bump and recall only: act for this station's lines, not the whole
+ * ticket.
+ */
+station?: string, };
+
+/**
+ * `POST /api/tickets/{order_id}/rush`: set or clear the rush mark.
+ */
+export type RushRequest = { rush: boolean, };
 
 /**
  * The body of every refused API call; a 409 carries the current ticket.
  */
-export type ErrorBody = { error: string, ticket?: Ticket, };
+export type ErrorBody = { error: string, 
+/**
+ * A `422`'s offending field (`stations[1].name`).
+ */
+field?: string, ticket?: Ticket, };
+
+/**
+ * One station and its routing rules (empty lists do not constrain).
+ */
+export type Station = { 
+/**
+ * Shown in the header and used in `?screen=NAME`; unique (any case).
+ */
+name: string, 
+/**
+ * klikit brand ids.
+ */
+brands: Array<number>, 
+/**
+ * klikit category names (any case) or ids.
+ */
+categories: Array<string>, 
+/**
+ * Item names: exact (any case), or a pattern where `*` stands for any text.
+ */
+items: Array<string>, order_types: Array<OrderType>, 
+/**
+ * Channel names as tickets show them (`GrabFood`, …), any case.
+ */
+channels: Array<string>, };
+
+/**
+ * A brand's colour and prep time, as set by a person.
+ */
+export type BrandSetting = { id: number, 
+/**
+ * `#rrggbb`; `null`: the palette's.
+ */
+color: string | null, 
+/**
+ * Minutes before its scheduled time that a scheduled order fires.
+ */
+prep_minutes: number | null, };
+
+/**
+ * Prep times by order type (minutes), and the default.
+ */
+export type PrepTimes = { default_minutes: number, pickup: number | null, delivery: number | null, dine_in: number | null, };
+
+/**
+ * The kitchen's station setup: what `PUT /api/stations` takes.
+ */
+export type StationSetup = { 
+/**
+ * In order: a line goes to the first that matches.
+ */
+stations: Array<Station>, 
+/**
+ * Where lines no station matches go; `null` or empty: `kitchen`.
+ */
+default_station: string | null, brands: Array<BrandSetting>, prep: PrepTimes, };
+
+/**
+ * A brand the kitchen has seen (or has a setting for), with the colour
+ * its cards show and its prep time.
+ */
+export type BrandInfo = { id: number, title: string | null, 
+/**
+ * `#rrggbb`: its own colour if set, else the palette's.
+ */
+color: string, 
+/**
+ * Its own prep time, if set (else the order type's or the default).
+ */
+prep_minutes: number | null, };
+
+/**
+ * `GET /api/stations` and the answer to a `PUT` (whose body is
+ * `setup`, a [`StationSetup`]).
+ */
+export type StationSettings = { 
+/**
+ * What a person edits: stations in order, default station, brand
+ * settings, prep times.
+ */
+setup: StationSetup, 
+/**
+ * Every station a line can go to (the default one last if it is not
+ * configured): the screens a board can choose, with `expo`.
+ */
+station_names: Array<string>, 
+/**
+ * Every brand seen or set, in the order first seen.
+ */
+brands: Array<BrandInfo>, 
+/**
+ * The colours brands get in turn.
+ */
+palette: Array<string>, };
+
+/**
+ * One all-day row.
+ */
+export type AllDayItem = { name: string, modifiers: Array<Modifier>, 
+/**
+ * Total quantity still to cook.
+ */
+quantity: number, 
+/**
+ * On how many tickets.
+ */
+tickets: number, 
+/**
+ * The station that cooks it.
+ */
+station: string, };
+
+/**
+ * `GET /api/allday?screen=NAME`: what is still to cook, largest first.
+ */
+export type AllDay = { seq: number, screen?: string, notice?: string, items: Array<AllDayItem>, };
+
+/**
+ * A screen following the live stream.
+ */
+export type ConnectedScreen = { id: number, 
+/**
+ * The name the screen gave itself (`?name=`), if any.
+ */
+name: string | null, 
+/**
+ * What it shows: a station, `expo`, or `null` for everything.
+ */
+screen: string | null, 
+/**
+ * The station whose lines it shows, if it is a station screen.
+ */
+station: string | null, 
+/**
+ * The address it connects from.
+ */
+remote: string, connected_since: string, 
+/**
+ * When the server last sent it something.
+ */
+last_seen: string, };
+
+/**
+ * `GET /api/screens`: the screens connected now, oldest first.
+ */
+export type ScreenList = { screens: Array<ConnectedScreen>, };
 
 /**
  * What became of one delivery, as the diagnostics view lists it: the
