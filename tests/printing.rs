@@ -454,3 +454,74 @@ async fn kds_dev_fake_printer_shows_what_it_prints_and_takes_its_condition_over_
     kds.stop().await;
     let _ = child.kill().await;
 }
+
+/// An order with a grill line (category Mains), a drinks line and a line
+/// no station claims (it goes to the default station, `kitchen`).
+fn station_order(id: u64, short_id: &str) -> Value {
+    let mut body = order(id, short_id);
+    body["orders"][0]["cart_v2"] = json!([
+        {"name": "Satay", "quantity": 2, "klikit_category_name": "Mains"},
+        {"name": "Es Teh", "quantity": 1, "klikit_category_name": "Drinks"},
+        {"name": "Krupuk", "quantity": 1}
+    ]);
+    body
+}
+
+#[tokio::test]
+async fn each_station_printer_prints_its_lines_and_a_station_backup_prints_while_that_station_has_no_screen() {
+    let (grill, drinks, spare) = (FakePrinter::start().await, FakePrinter::start().await, FakePrinter::start().await);
+    let mut g = printer("grill", &grill, PrintOn::Arrival);
+    g.stations = vec!["grill".into()];
+    let mut d = printer("drinks", &drinks, PrintOn::Arrival);
+    d.stations = vec!["Drinks".into()];
+    let mut b = printer("drinks-backup", &spare, PrintOn::Arrival);
+    (b.backup, b.backup_station, b.backup_after) = (true, Some("drinks".into()), Duration::from_secs(1));
+    let kds = kds_with(vec![g, d, b]).await;
+    let setup = json!({"stations": [{"name": "grill", "categories": ["Mains"]}, {"name": "drinks", "categories": ["drinks"]}]});
+    let (status, body) = call(&kds, reqwest::Method::PUT, "/api/stations", Some(&setup)).await;
+    assert_eq!(status, 200, "{body}");
+    let backup_on = |want: bool| {
+        let kds = &kds;
+        async move {
+            let what = if want { "the drinks backup starts printing" } else { "the drinks backup stops printing" };
+            eventually(what, PRINT_DEADLINE, || async { (health(kds).await["printers"][2]["backup_on"] == want).then_some(()) }).await
+        }
+    };
+    let drinks_screen = SseStream::connect(&kds.app_url("/api/live?screen=drinks"), &[]).await;
+    let board_screen = SseStream::connect(&kds.app_url("/api/live"), &[]).await;
+    backup_on(false).await;
+
+    send(&kds, OrderCreated, &station_order(9970001, "ST1")).await;
+    let page = pages(&grill, 1, "the grill printer prints the grill's ticket").await.remove(0);
+    assert!(page.has_line("#ST1") && page.has_line("Station: grill") && page.has_line("2 x Satay"), "{}", page.text());
+    assert!(!page.has_line("Es Teh") && !page.has_line("Krupuk"), "only the grill's lines on the grill's ticket:\n{}", page.text());
+    let page = pages(&drinks, 1, "the drinks printer prints the drinks' ticket").await.remove(0);
+    assert!(page.has_line("#ST1") && page.has_line("1 x Es Teh") && page.has_line("Station: Drinks"), "{}", page.text());
+    assert!(!page.has_line("Satay") && !page.has_line("Krupuk"), "only the drinks' lines:\n{}", page.text());
+
+    let mut changed = with(station_order(9970001, "ST1"), None, "2026-06-25T09:25:00Z");
+    changed["orders"][0]["cart_v2"][0]["quantity"] = 3.into();
+    send(&kds, CartUpdated, &changed).await;
+    let chit = pages(&grill, 2, "a change to a grill line prints CHANGED at the grill").await.remove(1);
+    assert!(chit.has_line("CHANGED") && chit.has_line("3 x Satay"), "{}", chit.text());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(drinks.pages().len(), 1, "no drinks line changed, so no chit at the drinks printer");
+    assert!(spare.received().is_empty(), "while the drinks screen is live, its backup printer prints nothing");
+
+    drop(drinks_screen);
+    backup_on(true).await;
+    send(&kds, OrderCreated, &station_order(9970002, "ST2")).await;
+    let page = pages(&spare, 1, "with the drinks screen closed, its backup prints the drinks' lines").await.remove(0);
+    assert!(page.has_line("BACKUP") && page.has_line("#ST2") && page.has_line("1 x Es Teh"), "marked BACKUP:\n{}", page.text());
+    assert!(!page.has_line("Satay"), "only the drinks' lines:\n{}", page.text());
+    assert_eq!(health(&kds).await["printers"][2]["backup_on"], true, "a board screen still open does not stand in for the drinks screen");
+
+    let _drinks_again = SseStream::connect(&kds.app_url("/api/live?screen=drinks"), &[]).await;
+    backup_on(false).await;
+    send(&kds, OrderCreated, &station_order(9970003, "ST3")).await;
+    pages(&drinks, 3, "the drinks printer prints each order").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(spare.pages().len(), 1, "once the drinks screen is back, its backup stops");
+    drop(board_screen);
+    kds.stop().await;
+}

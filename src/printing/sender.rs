@@ -60,8 +60,13 @@ enum SendError {
 /// The bytes of one job for `printer`.
 pub fn render(job: &PrintJob, printer: &Printer, now: OffsetDateTime) -> Vec<u8> {
     let marks = Marks { reprint: job.reprint || job.interrupted, backup: job.backup };
-    let page = Page { columns: printer.columns(), utc_offset: printer.utc_offset, printer: printer.name.clone() };
-    let doc = layout::document(job.kind, job.ticket.as_ref(), marks, &page, now);
+    let page = Page { columns: printer.columns(), utc_offset: printer.utc_offset, printer: printer.name.clone(), station: printer.station_label() };
+    // A station printer's ticket holds only its stations' lines.
+    let ticket = job.ticket.clone().map(|mut t| {
+        t.lines.retain(|l| printer.prints_station(&l.station));
+        t
+    });
+    let doc = layout::document(job.kind, ticket.as_ref(), marks, &page, now);
     escpos::encode(&doc, printer)
 }
 

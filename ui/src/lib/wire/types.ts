@@ -467,8 +467,16 @@ address: string,
  */
 width_mm: number, mode: PrintMode, code_page: CodePage, print_on: PrintOn, 
 /**
+ * The stations whose lines this printer prints (station names, any
+ * case): a ticket per station, with only those lines. Empty: the whole
+ * ticket.
+ */
+stations?: Array<string>, 
+/**
  * `"board"`: this printer prints only while the board has had no live
- * screen for `backup_after_seconds`, each ticket marked BACKUP.
+ * screen for `backup_after_seconds`, each ticket marked BACKUP. A
+ * station's name: only that station's lines, while that station has
+ * had no live screen for as long.
  */
 backup_for?: string, 
 /**
