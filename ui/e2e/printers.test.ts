@@ -120,9 +120,22 @@ describe("printers in Settings", () => {
     expect((await kds.api("/api/printers")).body.printers[0].address, "a refused change changes nothing").toBe(`tcp://127.0.0.1:${printerPort}`);
     await page.getByTestId("printer-address").fill(`tcp://127.0.0.1:${printerPort}`);
     await page.getByTestId("printer-width").selectOption("58");
+    await page.getByTestId("printer-backup-for").selectOption("station");
+    await page.getByTestId("printer-backup-station").fill("grill");
+    await page.getByTestId("printer-stations").fill("grill");
+    await page.getByTestId("printer-save").click();
+    await expect.poll(() => page.getByTestId("printer-message").innerText(), "the core refuses stations on a station's backup printer, in its words").toMatch(/leave stations empty/);
+    await page.getByTestId("printer-stations").fill("");
+    await page.getByTestId("printer-backup-for").selectOption("");
+    await page.getByTestId("printer-stations").fill("grill, drinks");
     await page.getByTestId("printer-save").click();
     await expect.poll(() => page.getByTestId("printer-message").innerText()).toMatch(/Saved pass/);
-    expect((await kds.api("/api/printers")).body.printers[0].width_mm).toBe(58);
+    const saved = (await kds.api("/api/printers")).body.printers[0];
+    expect([saved.width_mm, saved.stations, saved.backup_for], "the change is saved as the form says").toEqual([58, ["grill", "drinks"], undefined]);
+    await page.getByTestId("printer-edit").click();
+    await page.getByTestId("printer-stations").fill("");
+    await page.getByTestId("printer-save").click();
+    await expect.poll(() => page.getByTestId("printer-message").innerText()).toMatch(/Saved pass/);
   });
 
   it("prints a new order on arrival, then removes the printer after a second press", async () => {
