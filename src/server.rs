@@ -137,16 +137,12 @@ impl Server {
         }
         let kitchen = Arc::new(Kitchen { branches: config.branches.clone(), ..Kitchen::new(StatusTable::with_overrides(&config.status_names)) });
         // The saved station setup is in force before the first ticket is
-        // routed. With none saved yet (the first start with stations), the
-        // open tickets stored before are routed in the background, a page
-        // at a time, and then the default setup is kept.
-        let upgrade = match store.station_setup().await? {
-            Some(setup) => {
-                kitchen.setup.set(setup);
-                None
-            }
-            None => Some(tokio::spawn(route_stored_tickets(store.clone(), kitchen.clone(), shutdown_rx.clone()))),
-        };
+        // routed. Open tickets stored before stations existed (an upgraded
+        // database) are routed in the background, a page at a time.
+        if let Some(setup) = store.station_setup().await? {
+            kitchen.setup.set(setup);
+        }
+        let upgrade = store.stations_to_route().await?.then(|| tokio::spawn(route_stored_tickets(store.clone(), kitchen.clone(), shutdown_rx.clone())));
         // The print plan is in place before the applier makes its first change.
         let printing = crate::printing::Printing::new(config.printers.clone());
         printing.install(&store);
@@ -233,8 +229,8 @@ impl Server {
 }
 
 /// Routes the open tickets stored before stations existed (the first start
-/// after the upgrade), then keeps the default setup so that later starts
-/// skip this. Stops at shutdown; the next start finishes the job.
+/// after the upgrade), then records that it is done, so that later starts
+/// skip this. Stops at shutdown; the next start does it again.
 async fn route_stored_tickets(store: Store, kitchen: Arc<Kitchen>, shutdown: Shutdown) {
     let now = time::OffsetDateTime::now_utc();
     let k = kitchen.clone();
@@ -243,8 +239,8 @@ async fn route_stored_tickets(store: Store, kitchen: Arc<Kitchen>, shutdown: Shu
         Ok(_) if shutdown.is_stopping() => {}
         Ok(routed) => {
             tracing::info!(routed, "open tickets routed to stations");
-            if let Err(e) = store.keep_station_setup(&kitchen.setup.get(), now).await {
-                tracing::warn!(error = %e, "could not record the station setup; the next start routes again");
+            if let Err(e) = store.stations_routed().await {
+                tracing::warn!(error = %e, "could not record that the stored tickets are routed; the next start routes them again");
             }
         }
         Err(e) => tracing::warn!(error = %e, "routing the stored open tickets stopped; the next start goes on"),

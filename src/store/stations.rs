@@ -80,12 +80,17 @@ impl Store {
         .await
     }
 
-    /// Saves `setup` only if none is saved yet (the first start after the
-    /// upgrade to stations, once its open tickets are routed).
-    pub async fn keep_station_setup(&self, setup: &Setup, now: OffsetDateTime) -> Result<(), StoreError> {
-        let json = serde_json::to_string(setup).map_err(json_err)?;
-        self.write(move |c| {
-            c.prepare_cached("INSERT OR IGNORE INTO station_setup (id, setup, updated_at) VALUES (1, ?1, ?2)")?.execute(params![json, rfc3339(now)])?;
+    /// Whether open tickets stored before stations still wait to be
+    /// routed (set by the migration to stations, cleared by
+    /// [`Store::stations_routed`]).
+    pub async fn stations_to_route(&self) -> Result<bool, StoreError> {
+        self.read(|c| Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM stations_to_route)", [], |r| r.get(0))?)).await
+    }
+
+    /// Every open ticket stored before stations has been routed.
+    pub async fn stations_routed(&self) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.prepare_cached("DELETE FROM stations_to_route")?.execute([])?;
             Ok(())
         })
         .await
@@ -169,8 +174,7 @@ mod tests {
         store.save_station_setup(&setup, now, move || k.setup.set(s)).await.unwrap();
         assert_eq!(store.station_setup().await.unwrap(), Some(setup.clone()));
         assert_eq!(*kitchen.setup.get(), setup, "the setup is in force once saved");
-        store.keep_station_setup(&Setup::default(), now).await.unwrap();
-        assert_eq!(store.station_setup().await.unwrap(), Some(setup.clone()), "keeping a setup never replaces a saved one");
+        assert!(!store.stations_to_route().await.unwrap(), "a new database has no tickets from before stations");
         for (order, brand) in [(1, 30), (2, 10), (3, 30)] {
             let body = serde_json::json!({"orders": [{"id": order, "status": 1, "brand": {"id": brand, "title": format!("B{brand}")}}]});
             let o = crate::klikit::decode_orders(&serde_json::to_vec(&body).unwrap()).unwrap().remove(0);

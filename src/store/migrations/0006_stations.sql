@@ -13,3 +13,8 @@ CREATE TABLE brands_seen (
     title      TEXT,
     first_seen TEXT    NOT NULL   -- RFC 3339
 );
+-- Open tickets stored before stations have lines without a station: the
+-- first start with stations routes them (in the background, a page at a
+-- time) and then deletes this row. A new database never has it.
+CREATE TABLE stations_to_route (id INTEGER PRIMARY KEY CHECK (id = 1));
+INSERT INTO stations_to_route (id) SELECT 1 WHERE EXISTS (SELECT 1 FROM tickets WHERE open = 1);
