@@ -24,9 +24,13 @@ pub async fn test_page(State(state): State<AppState>, Path(name): Path<String>) 
 /// `POST /api/tickets/{order_id}/reprint`: the ticket as it is now, marked
 /// REPRINT, on every printer but the backup ones.
 pub async fn reprint(State(state): State<AppState>, Path(order_id): Path<String>) -> Result<(StatusCode, Json<PrintQueued>), ApiError> {
-    let printers = state.printing.reprint_printers();
-    if printers.is_empty() {
+    if state.printing.printers().iter().all(|p| p.backup) {
         return Err(ApiError::Unavailable("no printer is configured"));
+    }
+    let ticket = state.store.ticket(&order_id).await?.ok_or(ApiError::NotFound("no such ticket"))?;
+    let printers = state.printing.reprint_printers(&ticket);
+    if printers.is_empty() {
+        return Err(ApiError::Unavailable("no printer prints this ticket's stations"));
     }
     let now = OffsetDateTime::now_utc();
     for p in &printers {

@@ -290,8 +290,9 @@ impl Printing {
         }
     }
 
-    /// The printers a reprint from a card goes to: every one but the backup printers.
-    pub fn reprint_printers(&self) -> Vec<String> {
-        self.printers().into_iter().filter(|p| !p.backup).map(|p| p.name).collect()
+    /// The printers a reprint of `ticket` goes to: every one but the backup
+    /// printers, and of the station printers those with lines in it.
+    pub fn reprint_printers(&self, ticket: &crate::kitchen::Ticket) -> Vec<String> {
+        self.printers().into_iter().filter(|p| !p.backup && ticket.lines.iter().any(|l| p.prints_station(&l.station))).map(|p| p.name).collect()
     }
 }
