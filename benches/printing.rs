@@ -3,7 +3,7 @@
 //! a bump?
 //!
 //! Starts kds (durable settings) on 127.0.0.1:0 three ways: with two fake
-//! ESC/POS printers (`tests/support/fake_printer.rs`, real TCP servers; one
+//! ESC/POS printers (`kds::fake_printer`, real TCP servers; one
 //! prints on arrival, one on acceptance), and twice without, to show the
 //! run-to-run noise. Each run posts COUNT new orders at RATE per second,
 //! waits for them to be applied, then bumps each once (New → Preparing, which
@@ -14,13 +14,10 @@
 //!
 //! `cargo bench --bench printing -- [COUNT] [RATE]` (default 200 at 40/s).
 
-#[path = "../tests/support/fake_printer.rs"]
-mod fake_printer;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use fake_printer::FakePrinter;
+use kds::fake_printer::{self, FakePrinter};
 use kds::config::Config;
 use kds::klikit::{EventType, WebhookSecret};
 use kds::printing::{Address, PrintOn, Printer};

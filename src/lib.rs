@@ -46,6 +46,7 @@
 //! | [`client`] | the signed post: one delivery sent the way klikit does (`kds send`) | touch the store |
 //! | [`selftest`] | the first-delivery self-test: one signed test order, hop by hop | touch the store |
 //! | [`fake_klikit`] | a fake partner API for tests and demos (`kds dev fake-klikit`) | run in a kitchen |
+//! | [`fake_printer`] | a fake ESC/POS network printer and its decoder, for tests and demos (`kds dev fake-printer`) | run in a kitchen |
 //!
 //! The status report as terminal text (`kds status`) lives with the CLI
 //! (`src/bin/kds/`); the order faker and the load generator (`kds load`,
@@ -64,6 +65,7 @@ pub mod applier;
 pub mod client;
 pub mod config;
 pub mod fake_klikit;
+pub mod fake_printer;
 pub mod instance;
 pub mod intake;
 pub mod kitchen;

@@ -147,7 +147,7 @@ impl Server {
         let printing = crate::printing::Printing::new(config.printers.clone());
         printing.install(&store);
         let screens = crate::api::Screens::default();
-        let printer_tasks = printing.spawn(&store, screens.clone(), shutdown_rx.clone());
+        let printing_task = printing.spawn(&store, screens.clone(), shutdown_rx.clone());
         let applier_task = Applier::new(store.clone(), kitchen.clone(), alerts.clone(), applier.clone()).spawn(shutdown_rx.clone());
         // Opt-in: without partner keys nothing is sent to klikit.
         let partner = config.partner.clone().map(|c| crate::partner::Partner::new(crate::partner::Client::new(Some(c)), store.clone(), alerts.clone(), applier.clone()));
@@ -177,7 +177,7 @@ impl Server {
             tasks.push(partner.catchup.clone().spawn(config.catchup_every, tunnel.status(), shutdown_rx.clone()));
             tasks.push(partner.spawn(shutdown_rx.clone()));
         }
-        tasks.extend(printer_tasks);
+        tasks.push(printing_task);
         tasks.extend(upgrade);
         tracing::info!(%intake_addr, %app_addr, data_dir = %config.data_dir.display(), "kds started");
         Ok(Server { intake_addr, app_addr, store, intake, alerts, tunnel, shutdown, tasks, _instance: instance })

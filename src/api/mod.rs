@@ -16,6 +16,7 @@ mod health;
 mod klikit;
 mod history;
 mod live;
+mod printer_settings;
 mod printers;
 mod selftest;
 mod screens;
@@ -88,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/allday", get(stations::allday))
         .route("/api/screens", get(screens::list))
         .route("/api/tickets/{order_id}/{action}", post(tickets::act))
+        .route("/api/printers", get(printer_settings::list_printers).post(printer_settings::add_printer))
+        .route("/api/printers/{name}", axum::routing::put(printer_settings::update_printer).delete(printer_settings::remove_printer))
         .route("/api/printers/{name}/test", post(printers::test_page))
         .route("/api/done", get(tickets::done))
         .route("/api/deliveries", get(tickets::deliveries))
@@ -192,7 +195,11 @@ mod tests {
     }
 
     async fn call(app: &Router, method: &str, path: &str, body: &str) -> (StatusCode, serde_json::Value) {
-        let req = Request::builder().method(method).uri(path).header("host", "127.0.0.1:8787").body(Body::from(body.to_string())).unwrap();
+        let mut req = Request::builder().method(method).uri(path).header("host", "127.0.0.1:8787");
+        if !body.is_empty() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req.body(Body::from(body.to_string())).unwrap();
         let res = app.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
@@ -299,5 +306,57 @@ mod tests {
         let (_dir, app) = app();
         let req = Request::get("/api/tickets").body(Body::empty()).unwrap();
         assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::FORBIDDEN, "no Host header, no answer");
+    }
+
+    #[tokio::test]
+    async fn printers_are_added_changed_and_removed_with_clear_refusals() {
+        let (dir, app) = app();
+        let printer = |name: &str, extra: serde_json::Value| {
+            let mut p = json!({"name": name, "address": "tcp://127.0.0.1:9", "width_mm": 80, "mode": "text", "code_page": "pc437",
+                "print_on": "arrival", "backup_after_seconds": 30, "max_age_seconds": 900, "utc_offset": "+07:00"});
+            p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            p.to_string()
+        };
+        assert_eq!(call(&app, "GET", "/api/printers", "").await, (StatusCode::OK, json!({"printers": []})));
+        let (status, body) = call(&app, "POST", "/api/printers", &printer("pass", json!({}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["printers"][0]["name"], "pass");
+        let file = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+        assert!(file.contains("[[printers]]") && file.contains("tcp://127.0.0.1:9"), "saved in config.toml: {file}");
+        let (_, health) = call(&app, "GET", "/api/health", "").await;
+        assert_eq!(health["printers"][0]["name"], "pass", "in use at once, without a restart: {health}");
+
+        let refusals = [
+            ("POST", "/api/printers", printer("pass", json!({})), "already exists"),
+            ("POST", "/api/printers", printer("hot", json!({"width_mm": 70})), "width_mm"),
+            ("POST", "/api/printers", printer("hot", json!({"address": "lpt1"})), "tcp://"),
+            ("POST", "/api/printers", printer("hot", json!({"backup_for": " "})), "backup_for"),
+            ("POST", "/api/printers", printer("hot", json!({"stations": ["grill"], "backup_for": "grill"})), "leave stations empty"),
+            ("POST", "/api/printers", printer("hot", json!({"max_age_seconds": 0})), "max_age_seconds"),
+            ("POST", "/api/printers", printer("hot", json!({"utc_offset": "Asia/Jakarta"})), "utc_offset"),
+            ("POST", "/api/printers", printer("a b", json!({})), "name"),
+            ("POST", "/api/printers", printer("hot", json!({"mode": "pdf"})), "mode"),
+            ("PUT", "/api/printers/pass", printer("renamed", json!({})), "cannot change"),
+        ];
+        for (method, path, body, word) in refusals {
+            let (status, answer) = call(&app, method, path, &body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body} is refused as unprocessable: {answer}");
+            assert!(answer["error"].as_str().unwrap().contains(word), "the refusal names {word}: {answer}");
+        }
+        assert_eq!(call(&app, "POST", "/api/printers", "{oops").await.0, StatusCode::BAD_REQUEST, "not JSON at all");
+        assert_eq!(call(&app, "PUT", "/api/printers/nope", &printer("nope", json!({}))).await.0, StatusCode::NOT_FOUND);
+        let (_, list) = call(&app, "GET", "/api/printers", "").await;
+        assert_eq!(list["printers"].as_array().unwrap().len(), 1, "a refused change changes nothing: {list}");
+
+        let (status, body) = call(&app, "PUT", "/api/printers/pass", &printer("pass", json!({"width_mm": 58, "backup_for": "board"}))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!((body["printers"][0]["width_mm"].as_i64(), body["printers"][0]["backup_for"].as_str()), (Some(58), Some("board")));
+        let (_, health) = call(&app, "GET", "/api/health", "").await;
+        assert_eq!(health["printers"][0]["backup"], true, "the change is in use at once: {health}");
+
+        assert_eq!(call(&app, "DELETE", "/api/printers/pass", "").await, (StatusCode::OK, json!({"printers": []})));
+        assert_eq!(call(&app, "DELETE", "/api/printers/pass", "").await.0, StatusCode::NOT_FOUND);
+        let (_, health) = call(&app, "GET", "/api/health", "").await;
+        assert_eq!(health["printers"], json!([]), "removed at once: {health}");
     }
 }

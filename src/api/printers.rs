@@ -15,7 +15,7 @@ use crate::store::{PrintKind, StoreError};
 
 /// `POST /api/printers/{name}/test`: queues a test page.
 pub async fn test_page(State(state): State<AppState>, Path(name): Path<String>) -> Result<(StatusCode, Json<PrintQueued>), ApiError> {
-    let printer = state.printing.printer(&name).ok_or(ApiError::NotFound("no such printer"))?.name.clone();
+    let printer = state.printing.printer(&name).ok_or(ApiError::NotFound("no such printer"))?.name;
     state.store.queue_print(&printer, None, PrintKind::Test, false, OffsetDateTime::now_utc()).await?;
     state.printing.wake(&printer);
     Ok((StatusCode::ACCEPTED, Json(PrintQueued { queued: vec![printer] })))
@@ -24,9 +24,13 @@ pub async fn test_page(State(state): State<AppState>, Path(name): Path<String>) 
 /// `POST /api/tickets/{order_id}/reprint`: the ticket as it is now, marked
 /// REPRINT, on every printer but the backup ones.
 pub async fn reprint(State(state): State<AppState>, Path(order_id): Path<String>) -> Result<(StatusCode, Json<PrintQueued>), ApiError> {
-    let printers = state.printing.reprint_printers();
-    if printers.is_empty() {
+    if state.printing.printers().iter().all(|p| p.backup) {
         return Err(ApiError::Unavailable("no printer is configured"));
+    }
+    let ticket = state.store.ticket(&order_id).await?.ok_or(ApiError::NotFound("no such ticket"))?;
+    let printers = state.printing.reprint_printers(&ticket);
+    if printers.is_empty() {
+        return Err(ApiError::Unavailable("no printer prints this ticket's stations"));
     }
     let now = OffsetDateTime::now_utc();
     for p in &printers {

@@ -28,8 +28,9 @@ use crate::klikit::WebhookSecret;
 /// Longest webhook secret accepted from the settings view.
 const MAX_SECRET_LEN: usize = 512;
 
-/// One settings change at a time: each is a read-modify-write of the file.
-static SAVING: Mutex<()> = Mutex::const_new(());
+/// One settings change at a time (here and in `printer_settings`): each is
+/// a read-modify-write of the file.
+pub(super) static SAVING: Mutex<()> = Mutex::const_new(());
 
 
 /// Why a settings request failed. Only `Invalid` tells the client more than
@@ -97,7 +98,7 @@ fn view(file: &ConfigFile, facts: SecretFacts, klikit: Option<crate::partner::Pa
     }
 }
 
-async fn read(state: &AppState) -> Result<ConfigFile, SettingsError> {
+pub(super) async fn read(state: &AppState) -> Result<ConfigFile, SettingsError> {
     let dir = state.config.data_dir.clone();
     tokio::task::spawn_blocking(move || config::read_config_file(&dir)).await.map_err(|_| SettingsError::Task)?.map_err(Into::into)
 }

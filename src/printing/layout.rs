@@ -99,6 +99,9 @@ pub struct Page {
     /// The kitchen's clock, for times on paper.
     pub utc_offset: UtcOffset,
     pub printer: String,
+    /// The stations this printer prints for (its tickets hold only their
+    /// lines), shown under the header; `None`: the whole ticket.
+    pub station: Option<String>,
 }
 
 /// Words in a note that mark it as an allergy note (English, Indonesian,
@@ -166,6 +169,13 @@ impl Builder<'_> {
             self.line(" REPRINT ", Size::Large, true, true, Align::Center);
         }
     }
+    /// "Station: grill" on a station printer's ticket.
+    fn station(&mut self, page: &Page) {
+        if let Some(s) = &page.station {
+            self.line(&format!("Station: {s}"), Size::Tall, true, false, Align::Left);
+        }
+    }
+
     fn header(&mut self, t: &Ticket) {
         let number = if t.short_id.is_empty() { t.order_id.as_str() } else { t.short_id.as_str() };
         self.line(&format!("#{number}"), Size::Large, true, false, Align::Center);
@@ -219,6 +229,7 @@ pub fn document(kind: PrintKind, ticket: Option<&Ticket>, marks: Marks, page: &P
     match (kind, ticket) {
         (PrintKind::Ticket, Some(t)) => {
             b.header(t);
+            b.station(page);
             b.times(t);
             b.rule();
             for l in t.lines.iter().filter(|l| l.change != Some(LineChange::Removed)) {
@@ -233,6 +244,7 @@ pub fn document(kind: PrintKind, ticket: Option<&Ticket>, marks: Marks, page: &P
         (PrintKind::Changed, Some(t)) => {
             b.line(" CHANGED ", Size::Large, true, true, Align::Center);
             b.header(t);
+            b.station(page);
             b.rule();
             let changed: Vec<&TicketLine> = t.lines.iter().filter(|l| l.change.is_some()).collect();
             if changed.is_empty() {
@@ -348,7 +360,7 @@ mod tests {
     }
 
     fn page() -> Page {
-        Page { columns: 48, utc_offset: UtcOffset::from_hms(7, 0, 0).unwrap(), printer: "hot".into() }
+        Page { columns: 48, utc_offset: UtcOffset::from_hms(7, 0, 0).unwrap(), printer: "hot".into(), station: None }
     }
 
     #[test]

@@ -10,11 +10,15 @@
 //! | its cart changes | CHANGED chit, where a ticket was printed | same | same | same |
 //! | it is cancelled | CANCELLED chit, where a ticket was printed | same | same | same |
 //!
+//! A printer with `stations` (or a station's backup printer) prints a ticket
+//! only when the order has lines of its stations, and a CHANGED chit only
+//! when one of those lines changed: a ticket per station.
+//!
 //! "Where a ticket was printed" and "once" are checked by the store, inside
 //! the same transaction ([`PrintWhen`]). The plan is pure: the backup flags
 //! are read, never decided, here.
 
-use crate::kitchen::{Column, Event, EventKind, Ticket};
+use crate::kitchen::{Column, Event, EventKind, Ticket, TicketLine};
 use crate::store::{PlannedPrint, PrintKind, PrintWhen};
 
 use super::printer::{PrintOn, Printer};
@@ -70,11 +74,13 @@ pub fn plan(printers: &[Printer], backup_on: &[bool], ticket: &Ticket, events: &
             jobs.push(job(PrintKind::Cancelled, PrintWhen::AlreadyPrinted));
             continue;
         }
+        // A station printer prints only when the change has lines of its stations.
+        let mine = |l: &&TicketLine| p.prints_station(&l.station);
         // A chit first: a ticket written by this same change already shows the new cart.
-        if change.cart {
+        if change.cart && (p.station_label().is_none() || ticket.lines.iter().filter(mine).any(|l| l.change.is_some())) {
             jobs.push(job(PrintKind::Changed, PrintWhen::AlreadyPrinted));
         }
-        if ticket.cancelled {
+        if ticket.cancelled || !ticket.lines.iter().any(|l| mine(&l)) {
             continue;
         }
         let print_ticket = if p.backup {

@@ -1,5 +1,5 @@
 //! One printer's settings: a `[[printers]]` table in `config.toml`, checked
-//! once at start.
+//! at start and whenever the settings view changes one.
 //!
 //! What it owns: the names and meanings of the settings (address, paper
 //! width, text or image mode, code page, when to print, backup printing,
@@ -60,6 +60,7 @@ impl std::fmt::Display for Address {
 
 /// Text with the printer's own font (and a raster only for the lines its
 /// code page cannot hold), or everything as a raster image.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintMode {
@@ -69,6 +70,7 @@ pub enum PrintMode {
 }
 
 /// The printer's character table for text mode (ESC/POS `ESC t n`).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodePage {
@@ -80,6 +82,7 @@ pub enum CodePage {
 }
 
 /// When a ticket prints on this printer.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintOn {
@@ -94,6 +97,7 @@ pub enum PrintOn {
 }
 
 /// A `[[printers]]` table.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrinterConfig {
@@ -110,9 +114,18 @@ pub struct PrinterConfig {
     pub code_page: CodePage,
     #[serde(default)]
     pub print_on: PrintOn,
+    /// The stations whose lines this printer prints (station names, any
+    /// case): a ticket per station, with only those lines. Empty: the whole
+    /// ticket.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, as = "Option<Vec<String>>"))]
+    pub stations: Vec<String>,
     /// `"board"`: this printer prints only while the board has had no live
-    /// screen for `backup_after_seconds`, each ticket marked BACKUP.
+    /// screen for `backup_after_seconds`, each ticket marked BACKUP. A
+    /// station's name: only that station's lines, while that station has
+    /// had no live screen for as long.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub backup_for: Option<String>,
     /// How long the board may be without a screen before backup printing starts.
     #[serde(default = "default_backup_after")]
@@ -147,8 +160,12 @@ pub struct Printer {
     pub mode: PrintMode,
     pub code_page: CodePage,
     pub print_on: PrintOn,
-    /// Prints only as the board's backup.
+    /// The stations whose lines it prints (empty: every line).
+    pub stations: Vec<String>,
+    /// Prints only as a backup: for the board, or for `backup_station`.
     pub backup: bool,
+    /// A backup printer for one station's screens (`None`: the whole board).
+    pub backup_station: Option<String>,
     pub backup_after: Duration,
     pub max_age: Duration,
     pub utc_offset: time::UtcOffset,
@@ -164,7 +181,9 @@ impl Printer {
             mode: PrintMode::Text,
             code_page: CodePage::Pc437,
             print_on: PrintOn::Accepted,
+            stations: Vec::new(),
             backup: false,
+            backup_station: None,
             backup_after: Duration::from_secs(default_backup_after()),
             max_age: Duration::from_secs(default_max_age()),
             utc_offset: time::UtcOffset::UTC,
@@ -178,6 +197,24 @@ impl Printer {
             384
         } else {
             576
+        }
+    }
+
+    /// Whether it prints the lines of `station`: a station backup printer
+    /// only its station's, else those of its stations, or every line.
+    pub fn prints_station(&self, station: &str) -> bool {
+        match &self.backup_station {
+            Some(s) => s.eq_ignore_ascii_case(station),
+            None => self.stations.is_empty() || self.stations.iter().any(|s| s.eq_ignore_ascii_case(station)),
+        }
+    }
+
+    /// What its tickets say they are for: its stations, or none (the whole ticket).
+    pub fn station_label(&self) -> Option<String> {
+        match &self.backup_station {
+            Some(s) => Some(s.clone()),
+            None if self.stations.is_empty() => None,
+            None => Some(self.stations.join(", ")),
         }
     }
 
@@ -199,11 +236,22 @@ impl PrinterConfig {
         if self.width_mm != 58 && self.width_mm != 80 {
             return Err(fail(format!("width_mm is {} (58 or 80)", self.width_mm)));
         }
-        let backup = match self.backup_for.as_deref().map(str::trim) {
-            None => false,
-            Some("board") => true,
-            Some(other) => return Err(fail(format!("backup_for is {other:?}; the only one so far is \"board\""))),
+        let station = |s: &str, what: &str| {
+            let s = s.trim();
+            if s.is_empty() || s.chars().count() > 40 || s.chars().any(char::is_control) {
+                return Err(fail(format!("{what} {s:?}: a station's name is 1 to 40 characters")));
+            }
+            Ok(s.to_string())
         };
+        let stations = self.stations.iter().map(|s| station(s, "stations")).collect::<Result<Vec<_>, _>>()?;
+        let (backup, backup_station) = match self.backup_for.as_deref().map(str::trim) {
+            None => (false, None),
+            Some("board") => (true, None),
+            Some(other) => (true, Some(station(other, "backup_for (\"board\" or a station's name)")?)),
+        };
+        if backup_station.is_some() && !stations.is_empty() {
+            return Err(fail("a station's backup printer prints that station's lines: leave stations empty".into()));
+        }
         if !(1..=3600).contains(&self.backup_after_seconds) {
             return Err(fail("backup_after_seconds must be between 1 and 3600".into()));
         }
@@ -219,7 +267,9 @@ impl PrinterConfig {
             mode: self.mode,
             code_page: self.code_page,
             print_on: self.print_on,
+            stations,
             backup,
+            backup_station,
             backup_after: Duration::from_secs(self.backup_after_seconds),
             max_age: Duration::from_secs(self.max_age_seconds),
             utc_offset,
@@ -264,13 +314,28 @@ mod tests {
         assert_eq!((p.width_mm, p.mode, p.code_page, p.print_on, p.backup), (80, PrintMode::Text, CodePage::Pc437, PrintOn::Accepted, false));
         assert_eq!(p.max_age, Duration::from_secs(900), "a job older than 15 minutes is dropped by default");
         assert_eq!(p.columns(), 48);
+        assert!(p.prints_station("grill") && p.station_label().is_none(), "without stations, the whole ticket");
+    }
+
+    #[test]
+    fn a_station_printer_prints_its_stations_lines_and_a_station_backup_only_that_station() {
+        let p = table("name = \"hot\"\naddress = \"tcp://h\"\nstations = [\"Grill\", \" fryer \"]").validate().unwrap();
+        assert!(p.prints_station("grill") && p.prints_station("FRYER") && !p.prints_station("drinks"), "station names match in any case");
+        assert_eq!(p.station_label().as_deref(), Some("Grill, fryer"));
+        let b = table("name = \"b\"\naddress = \"tcp://h\"\nbackup_for = \"drinks\"").validate().unwrap();
+        assert!(b.backup && b.backup_station.as_deref() == Some("drinks"), "a station's name makes a station backup printer");
+        assert!(b.prints_station("Drinks") && !b.prints_station("grill"));
+        let board = table("name = \"b\"\naddress = \"tcp://h\"\nbackup_for = \"board\"").validate().unwrap();
+        assert!(board.backup && board.backup_station.is_none() && board.prints_station("grill"));
     }
 
     #[test]
     fn bad_tables_name_the_printer_and_the_problem() {
         let cases = [
             ("name = \"a\"\naddress = \"tcp://h\"\nwidth_mm = 76", "width_mm"),
-            ("name = \"a\"\naddress = \"tcp://h\"\nbackup_for = \"grill\"", "backup_for"),
+            ("name = \"a\"\naddress = \"tcp://h\"\nbackup_for = \" \"", "backup_for"),
+            ("name = \"a\"\naddress = \"tcp://h\"\nstations = [\"\"]", "stations"),
+            ("name = \"a\"\naddress = \"tcp://h\"\nstations = [\"grill\"]\nbackup_for = \"grill\"", "leave stations empty"),
             ("name = \"a b\"\naddress = \"tcp://h\"", "name"),
             ("name = \"a\"\naddress = \"tcp://h\"\nutc_offset = \"7\"", "utc_offset"),
         ];

@@ -28,7 +28,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::escpos::{self, Condition};
 use super::layout::{self, Marks, Page};
 use super::printer::{Address, Printer};
-use super::{Dropped, PrinterState, Shared};
+use std::sync::Arc;
+
+use super::{Dropped, Entry, PrinterState};
 use crate::shutdown::Shutdown;
 use crate::store::{PrintJob, PrintOutcome, Store};
 
@@ -58,23 +60,33 @@ enum SendError {
 /// The bytes of one job for `printer`.
 pub fn render(job: &PrintJob, printer: &Printer, now: OffsetDateTime) -> Vec<u8> {
     let marks = Marks { reprint: job.reprint || job.interrupted, backup: job.backup };
-    let page = Page { columns: printer.columns(), utc_offset: printer.utc_offset, printer: printer.name.clone() };
-    let doc = layout::document(job.kind, job.ticket.as_ref(), marks, &page, now);
+    let page = Page { columns: printer.columns(), utc_offset: printer.utc_offset, printer: printer.name.clone(), station: printer.station_label() };
+    // A station printer's ticket holds only its stations' lines.
+    let ticket = job.ticket.clone().map(|mut t| {
+        t.lines.retain(|l| printer.prints_station(&l.station));
+        t
+    });
+    let doc = layout::document(job.kind, ticket.as_ref(), marks, &page, now);
     escpos::encode(&doc, printer)
 }
 
-/// Runs printer `index`'s sender until `shutdown`.
-pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutdown) {
-    let printer = shared.printers[index].clone();
+/// Runs one printer's sender until `shutdown`, or until the printer is
+/// removed. Its settings are read afresh for every job, so a change made in
+/// the settings view applies from the next one.
+pub async fn run(store: Store, entry: Arc<Entry>, mut shutdown: Shutdown) {
     let mut changes = store.subscribe_changes();
     let mut backoff = MIN_BACKOFF;
     loop {
+        if entry.is_retired() {
+            return;
+        }
+        let printer = entry.printer();
         while !matches!(changes.try_recv(), Err(tokio::sync::broadcast::error::TryRecvError::Empty | tokio::sync::broadcast::error::TryRecvError::Closed)) {}
         let job = match store.next_print_job(&printer.name).await {
             Ok(job) => job,
             Err(e) => {
                 tracing::error!(printer = %printer.name, error = %e, "printing: cannot read the print queue");
-                if pause(&mut shutdown, MAX_BACKOFF).await {
+                if pause(&mut shutdown, &entry, MAX_BACKOFF).await {
                     return;
                 }
                 continue;
@@ -83,7 +95,7 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutd
         let Some(job) = job else {
             tokio::select! {
                 _ = changes.recv() => {}
-                _ = shared.wakes[index].notified() => {}
+                _ = entry.wake.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
                 _ = shutdown.wait() => return,
             }
@@ -94,13 +106,13 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutd
         if age > printer.max_age {
             if let Err(e) = store.mark_print_job(job.id, PrintOutcome::Dropped, Some(format!("not printed: {}s old", age.whole_seconds())), now).await {
                 tracing::error!(printer = %printer.name, error = %e, "printing: cannot mark a stale job");
-                if pause(&mut shutdown, MAX_BACKOFF).await {
+                if pause(&mut shutdown, &entry, MAX_BACKOFF).await {
                     return;
                 }
                 continue;
             }
             tracing::warn!(printer = %printer.name, job = job.id, order_id = ?job.order_id, age_s = age.whole_seconds(), "printing: job too old, dropped");
-            shared.update(index, |s| {
+            entry.update(|s| {
                 s.dropped += 1;
                 s.last_dropped = Some(Dropped {
                     order_id: job.order_id.clone(),
@@ -120,7 +132,7 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutd
         match sent {
             Ok(()) => {
                 backoff = MIN_BACKOFF;
-                shared.update(index, |s| {
+                entry.update(|s| {
                     s.state = PrinterState::Ready;
                     s.last_error = None;
                     s.last_printed_at = Some(OffsetDateTime::now_utc());
@@ -128,7 +140,7 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutd
             }
             Err(e) => {
                 tracing::warn!(printer = %printer.name, job = job.id, error = %e, retry_in = ?backoff, "printing: not printed; holding the queue");
-                shared.update(index, |s| {
+                entry.update(|s| {
                     s.state = match e {
                         SendError::CoverOpen => PrinterState::CoverOpen,
                         SendError::PaperOut => PrinterState::PaperOut,
@@ -136,7 +148,7 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutd
                     };
                     s.last_error = Some(e.to_string());
                 });
-                if pause(&mut shutdown, backoff).await {
+                if pause(&mut shutdown, &entry, backoff).await {
                     return;
                 }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -145,10 +157,12 @@ pub async fn run(store: Store, shared: Shared, index: usize, mut shutdown: Shutd
     }
 }
 
-/// Sleeps `d`; true if shutdown came first.
-async fn pause(shutdown: &mut Shutdown, d: Duration) -> bool {
+/// Sleeps `d`, or less if woken (the settings changed, or a new job: try
+/// again now); true if shutdown came first.
+async fn pause(shutdown: &mut Shutdown, entry: &Entry, d: Duration) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(d) => false,
+        _ = entry.wake.notified() => false,
         _ = shutdown.wait() => true,
     }
 }

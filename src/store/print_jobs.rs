@@ -2,7 +2,7 @@
 //! transaction, or for a reprint or test page), taking a printer's next job,
 //! and marking what became of it.
 //!
-//! What it owns: the `print_jobs` table (migration 0007). A job holds the
+//! What it owns: the `print_jobs` table (migration 0005). A job holds the
 //! ticket as it was when the job was written, so what prints is what the
 //! kitchen saw at that moment, even after a restart.
 //!
@@ -223,6 +223,20 @@ impl Store {
             Ok(())
         };
         self.write_then(mark, None, Durability::Derived).await
+    }
+
+    /// Drops every job still waiting for `printer` (it was removed), with
+    /// `why`; returns how many. A job being sent at that moment may still
+    /// finish and be marked printed.
+    pub async fn drop_waiting_print_jobs(&self, printer: &str, why: &str, now: OffsetDateTime) -> Result<usize, StoreError> {
+        let (printer, why) = (printer.to_owned(), why.to_owned());
+        self.write(move |c| {
+            let n = c
+                .prepare_cached("UPDATE print_jobs SET state = 'dropped', finished_at = ?2, error = ?3 WHERE printer = ?1 AND state IN ('queued', 'sending')")?
+                .execute(params![printer, ms(now), why])?;
+            Ok(n)
+        })
+        .await
     }
 
     /// Per printer: jobs waiting, and jobs dropped as stale.

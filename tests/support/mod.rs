@@ -11,7 +11,6 @@ use kds::server::Server;
 use kds::client::{self, Answer, Delivery};
 use serde_json::Value;
 
-pub mod fake_printer;
 pub mod process;
 pub mod sse;
 

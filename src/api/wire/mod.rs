@@ -27,7 +27,7 @@ pub use crate::kitchen::allday::AllDayItem;
 pub use crate::kitchen::station::{BrandSetting, PrepTimes, Setup as StationSetup, Station};
 pub use crate::kitchen::{Action, Column, Driver, LineChange, StationProgress, TicketLine};
 pub use crate::klikit::order::{Brand, Modifier, OrderType};
-pub use crate::printing::{Dropped, PrinterState};
+pub use crate::printing::{CodePage, Dropped, PrintMode, PrintOn, PrinterConfig, PrinterState};
 pub use crate::store::PrintKind;
 pub use crate::selftest::{Hop, SelftestReport};
 pub use crate::tunnel::TunnelState;
@@ -276,6 +276,14 @@ impl Default for KlikitHealth {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrintQueued {
     pub queued: Vec<String>,
+}
+
+/// `GET /api/printers`, and the answer to adding, changing or removing one:
+/// every printer's settings as saved in `config.toml`, in configuration order.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrinterList {
+    pub printers: Vec<PrinterConfig>,
 }
 
 /// A kitchen printer on the health strip: its state since start, its

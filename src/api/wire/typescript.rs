@@ -42,7 +42,7 @@ fn types() -> String {
         Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, StationProgress, Ticket, TicketList, TicketEvent, DoneList,
         Action, ActionRequest, RushRequest, ErrorBody, Station, BrandSetting, PrepTimes, StationSetup, BrandInfo, StationSettings,
         AllDayItem, AllDay, ConnectedScreen, ScreenList, Outcome, Delivery, DeliveryList,
-        Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
+        Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterList, PrinterConfig, PrintMode, CodePage, PrintOn, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
         SecretSource, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
     ));
     out

@@ -7,6 +7,7 @@
 //! - `kds status`: print the running kds's health for someone on a terminal.
 //! - `kds klikit check`: call klikit's partner API with the configured keys.
 //! - `kds dev fake-klikit`: run a fake klikit partner API, for demos.
+//! - `kds dev fake-printer`: run a fake ESC/POS network printer that prints what it gets on stdout, for demos and tests.
 //! - `kds backup`: write a consistent copy of the database (works while kds runs).
 //! - `kds restore`: replace the database with a checked backup (only while kds is stopped).
 
@@ -64,6 +65,18 @@ enum DevCommand {
         /// Webhook bodies whose orders the fake knows (e.g. tests/fixtures/*.json).
         #[arg(long, value_name = "FILE")]
         seed: Vec<PathBuf>,
+    },
+    /// Run a fake ESC/POS network printer (for demos and tests): prints each ticket's text on stdout, saves its raster images as PNG.
+    FakePrinter {
+        /// The printer's raw port (point a printer's address at tcp://ADDR).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9100")]
+        listen: String,
+        /// Where each ticket with raster images is saved as page-NNNN.png.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The HTTP control port: POST /_fake/condition {"condition": "ready|cover_open|paper_out|offline"}, GET /_fake/pages. Port 0: a free one.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+        control: String,
     },
 }
 
@@ -233,6 +246,34 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             println!("fake klikit: {}", fake.base_url());
             shutdown_signal().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dev { command: DevCommand::FakePrinter { listen, out, control } } => {
+            let listen: std::net::SocketAddr = listen.parse().with_context(|| format!("{listen:?} is not an address"))?;
+            let control: std::net::SocketAddr = control.parse().with_context(|| format!("{control:?} is not an address"))?;
+            let fake = kds::fake_printer::FakePrinter::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+            let control = tokio::net::TcpListener::bind(control).await.with_context(|| format!("cannot listen on {control}"))?;
+            println!("fake printer: {}", fake.address());
+            println!("control: http://{}", control.local_addr()?);
+            let _control = fake.serve_control(control);
+            let show = async {
+                for n in 0.. {
+                    let page = fake.page(n).await;
+                    println!("--- page {} ({} lines, {} images, {} cuts) ---", n + 1, page.lines.len(), page.images.len(), page.cuts);
+                    println!("{}", page.text());
+                    if let (Some(dir), false) = (&out, page.images.is_empty()) {
+                        let path = dir.join(format!("page-{:04}.png", n + 1));
+                        match kds::fake_printer::save_png(&kds::fake_printer::stack(&page.images), &path) {
+                            Ok(()) => println!("[images saved to {}]", path.display()),
+                            Err(e) => eprintln!("fake printer: cannot save {}: {e}", path.display()),
+                        }
+                    }
+                }
+            };
+            tokio::select! {
+                _ = show => {}
+                _ = shutdown_signal() => {}
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { common, webhook_listen, listen, tunnel } => {

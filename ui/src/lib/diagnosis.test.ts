@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Health, KlikitHealth, PrinterHealth } from "./api";
+import type { Health, KlikitHealth } from "./api";
+import { printerHealth } from "./fixtures.test-helpers";
 import { diagnose, intakeSummary, klikitSummary, printerSummary, tunnelSummary } from "./diagnosis";
 
 const health = (over: { [K in keyof Health]?: Partial<Health[K]> } = {}): Health => {
@@ -88,19 +89,7 @@ describe("the klikit chip", () => {
 });
 
 describe("printerSummary", () => {
-  const printer = (over: Partial<PrinterHealth> = {}): PrinterHealth => ({
-    name: "pass",
-    state: "ready",
-    last_error: null,
-    last_printed_at: null,
-    backup: false,
-    backup_on: false,
-    waiting: 0,
-    dropped: 0,
-    last_dropped: null,
-    dropped_total: 0,
-    ...over,
-  });
+  const printer = printerHealth;
 
   it("is quiet when the printer is ready", () => {
     expect(printerSummary(printer())).toEqual({ words: "Printer pass", severity: "good" });

@@ -1,5 +1,5 @@
-// Ticket builders for the unit tests.
-import type { Ticket } from "./api";
+// Ticket and printer builders for the unit tests.
+import type { PrinterHealth, Ticket } from "./api";
 
 export function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
   return {
@@ -33,6 +33,23 @@ export function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
     fire_at: null,
     stations: [{ station: "kitchen", lines: 1, done: 0, done_at: null }],
     complete: false,
+    ...over,
+  };
+}
+
+/// A printer's health: ready, nothing waiting, unless `over` says otherwise.
+export function printerHealth(over: Partial<PrinterHealth> = {}): PrinterHealth {
+  return {
+    name: "pass",
+    state: "ready",
+    last_error: null,
+    last_printed_at: null,
+    backup: false,
+    backup_on: false,
+    waiting: 0,
+    dropped: 0,
+    last_dropped: null,
+    dropped_total: 0,
     ...over,
   };
 }

@@ -445,6 +445,70 @@ last_catchup: { at: string | null, from: string | null, listed: number, fetched:
 export type PrintQueued = { queued: Array<string>, };
 
 /**
+ * `GET /api/printers`, and the answer to adding, changing or removing one:
+ * every printer's settings as saved in `config.toml`, in configuration order.
+ */
+export type PrinterList = { printers: Array<PrinterConfig>, };
+
+/**
+ * A `[[printers]]` table.
+ */
+export type PrinterConfig = { 
+/**
+ * Shown on the board and used in `POST /api/printers/{name}/test`.
+ */
+name: string, 
+/**
+ * `tcp://HOST:PORT` or `file:///DEVICE`.
+ */
+address: string, 
+/**
+ * Paper width: 58 or 80.
+ */
+width_mm: number, mode: PrintMode, code_page: CodePage, print_on: PrintOn, 
+/**
+ * The stations whose lines this printer prints (station names, any
+ * case): a ticket per station, with only those lines. Empty: the whole
+ * ticket.
+ */
+stations?: Array<string>, 
+/**
+ * `"board"`: this printer prints only while the board has had no live
+ * screen for `backup_after_seconds`, each ticket marked BACKUP. A
+ * station's name: only that station's lines, while that station has
+ * had no live screen for as long.
+ */
+backup_for?: string, 
+/**
+ * How long the board may be without a screen before backup printing starts.
+ */
+backup_after_seconds: number, 
+/**
+ * A job older than this is not printed (a stale ticket is worse than none).
+ */
+max_age_seconds: number, 
+/**
+ * The kitchen's offset from UTC for the times on paper, like `+07:00`.
+ */
+utc_offset: string, };
+
+/**
+ * Text with the printer's own font (and a raster only for the lines its
+ * code page cannot hold), or everything as a raster image.
+ */
+export type PrintMode = "text" | "image";
+
+/**
+ * The printer's character table for text mode (ESC/POS `ESC t n`).
+ */
+export type CodePage = "pc437" | "wpc1252";
+
+/**
+ * When a ticket prints on this printer.
+ */
+export type PrintOn = "arrival" | "accepted" | "demand";
+
+/**
  * A kitchen printer on the health strip: its state since start, its
  * waiting jobs, and the jobs dropped as too old to print.
  */
