@@ -17,6 +17,7 @@ mod klikit;
 mod history;
 mod live;
 mod printers;
+mod reports;
 mod selftest;
 mod settings;
 mod tickets;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets/{order_id}/timeline", get(history::timeline))
         .route("/api/history", get(history::search))
         .route("/api/export.csv", get(history::export))
+        .route("/api/reports/day", get(reports::day_report))
         .route("/api/klikit/check", post(klikit::check))
         .route("/api/klikit/catchup", post(klikit::catchup))
         .route("/api/klikit/outbox", get(klikit::outbox))

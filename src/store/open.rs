@@ -23,6 +23,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_outbox.sql"),
     include_str!("migrations/0004_retention.sql"),
     include_str!("migrations/0005_print_jobs.sql"),
+    include_str!("migrations/0007_reports.sql"),
 ];
 
 impl Store {

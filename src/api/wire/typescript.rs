@@ -39,10 +39,11 @@ fn types() -> String {
     let cfg = Config::new().with_large_int("number");
     let mut out = HEADER.to_string();
     out.push_str(&declarations!(&cfg;
-        Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, Ticket, TicketList, TicketEvent, DoneList,
+        Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, Ticket, TicketList, TicketEvent, DoneList, HistoryList, LogEntry, Timeline,
         Action, ActionRequest, ErrorBody, Outcome, Delivery, DeliveryList,
         Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
-        SecretSource, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
+        SecretSource, RetentionSettings, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
+        ReportFilter, ReportOptions, HourlyOrders, OrdersPerHour, ColumnTime, StationTime, LateShare, CancellationCount, DaySummary, DayReport,
     ));
     out
 }

@@ -32,7 +32,7 @@ export type { Action };
 export const CHIME_REPEAT_MS = 10_000;
 
 /// The screen's views, chosen in the header.
-export type View = "board" | "done" | "diagnostics" | "settings";
+export type View = "board" | "done" | "diagnostics" | "history" | "reports" | "settings";
 
 export class Screen {
   readonly board: Board;
