@@ -38,7 +38,7 @@ use kds::maintenance::prune_pass;
 use kds::reports::{self, ReportFilter};
 use kds::server::Server;
 use kds::store::{NewDelivery, RetentionPolicy, Store, StoreOptions};
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::Digest;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration as TimeDuration, OffsetDateTime};
@@ -275,14 +275,15 @@ async fn main() {
 
     drop_from_page_cache(&path);
     let (store, open_ms) = time_it(async { Store::open(&path, StoreOptions::default()).unwrap() }).await;
-    let ((seq, open_tickets), snapshot_ms) = time_it(store.open_tickets()).await;
-    let ((), warm_snapshot_ms) = time_it(async { store.open_tickets().await.map(|_| ()).unwrap() }).await;
-    let _ = seq;
+    let (snapshot, snapshot_ms) = time_it(store.open_tickets()).await;
+    let (_seq, open_tickets) = snapshot.expect("the board's snapshot reads");
+    let (_, warm_snapshot_ms) = time_it(async { store.open_tickets().await.expect("the board's snapshot reads") }).await;
 
     let zone = jiff::tz::TimeZone::UTC;
     let filter = ReportFilter::default();
     let now = LAST_DAY.next_day().unwrap().midnight().assume_utc();
-    let (_, per_hour_ms) = time_it(reports::orders_per_hour(&store, LAST_DAY, &zone, &filter)).await;
+    let (per_hour, per_hour_ms) = time_it(reports::orders_per_hour(&store, LAST_DAY, &zone, &filter)).await;
+    per_hour.expect("orders per hour reads");
     let (facts, facts_ms) = time_it(reports::day_facts(&store, LAST_DAY, &zone)).await;
     let facts = facts.unwrap();
     let started = Instant::now();
@@ -293,7 +294,8 @@ async fn main() {
     let (report, whole_ms) = time_it(reports::day_report(&store, LAST_DAY, &zone, filter.clone(), 10, now)).await;
     let report = report.unwrap();
     let busiest = |f: &dyn Fn(&str) -> ReportFilter| f(report.options.brands.first().map(String::as_str).unwrap_or(""));
-    let (_, filtered_ms) = time_it(reports::day_report(&store, LAST_DAY, &zone, busiest(&|b| ReportFilter { brand: Some(b.into()), ..Default::default() }), 10, now)).await;
+    let (filtered, filtered_ms) = time_it(reports::day_report(&store, LAST_DAY, &zone, busiest(&|b| ReportFilter { brand: Some(b.into()), ..Default::default() }), 10, now)).await;
+    filtered.expect("a filtered report reads");
     store.close();
 
     println!();
