@@ -5,8 +5,8 @@
 import type uPlot from "uplot";
 import type { ColumnTime, DayReport } from "./api";
 
-/// A CSS token's value (`--good` → `#3ddc84`), for the canvas.
-export function token(name: string, fallback = "#888"): string {
+/// A CSS token's value (`--good` → its colour), for the canvas.
+export function token(name: string, fallback = "gray"): string {
   if (typeof document === "undefined") return fallback;
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
