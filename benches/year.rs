@@ -373,15 +373,44 @@ async fn main() {
     };
     let (count, free, size) = pages(&path);
     println!("| data at steady state (default retention: pages in use after the batches) | {} (file {} with {} free) | < 1.5 GB |", mb((count - free) * size), mb(count * size), mb(free * size));
-    let started = Instant::now();
-    // `release_free_pages` answers the free pages still to hand back.
-    let mut remaining = free;
-    while started.elapsed() < VACUUM_BUDGET && remaining > 0 {
-        remaining = store.release_free_pages(256).await.expect("an incremental vacuum step") as u64;
-        tokio::time::sleep(kds::maintenance::BATCH_PAUSE).await;
-    }
-    let released = free.saturating_sub(remaining);
-    let secs = started.elapsed().as_secs_f64();
-    println!("| incremental vacuum (256 pages a step, {} ms pauses) | {} handed back in {:.0} s ({:.1} MB/s) | |", kds::maintenance::BATCH_PAUSE.as_millis(), mb(released * size), secs, released as f64 * size as f64 / 1e6 / secs);
+    // The vacuum steps go through the same writer as the deliveries: acks
+    // are measured while they run too.
+    let vacuum_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = vacuum_done.clone();
+    let vacuum_store = store.clone();
+    let vacuum = tokio::spawn(async move {
+        let started = Instant::now();
+        let mut steps = Vec::new();
+        // `release_free_pages` answers the free pages still to hand back.
+        let mut remaining = free;
+        while started.elapsed() < VACUUM_BUDGET && remaining > 0 {
+            let step = Instant::now();
+            remaining = vacuum_store.release_free_pages(256).await.expect("an incremental vacuum step") as u64;
+            steps.push(step.elapsed().as_secs_f64() * 1000.0);
+            tokio::time::sleep(kds::maintenance::BATCH_PAUSE).await;
+        }
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        (free.saturating_sub(remaining), started.elapsed().as_secs_f64(), steps)
+    });
+    let done = vacuum_done.clone();
+    let during_vacuum = acks(&server, &mut feed, move || done.load(std::sync::atomic::Ordering::SeqCst)).await;
+    let (released, secs, mut steps) = vacuum.await.unwrap();
+    steps.sort_by(f64::total_cmp);
+    println!(
+        "| incremental vacuum (256 pages a step, {} ms pauses) | {} handed back in {:.0} s ({:.1} MB/s); a step takes p50 {:.0} ms, max {:.0} ms | |",
+        kds::maintenance::BATCH_PAUSE.as_millis(),
+        mb(released * size),
+        secs,
+        released as f64 * size as f64 / 1e6 / secs,
+        percentile(&steps, 0.5),
+        steps.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "| ack while the vacuum runs ({} deliveries) | p50 {:.2} ms, p99 {:.2} ms ({:.2}× idle) | ≤ 2× idle |",
+        during_vacuum.len(),
+        percentile(&during_vacuum, 0.5),
+        percentile(&during_vacuum, 0.99),
+        percentile(&during_vacuum, 0.99) / percentile(&idle, 0.99)
+    );
     server.shutdown().await;
 }
