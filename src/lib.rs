@@ -15,6 +15,7 @@
 //! | [`applier`] | taking stored deliveries in order and applying them through `kitchen`, exactly once | answer HTTP |
 //! | [`kitchen`] | tickets, columns, bump/recall rules, cart diffs (pure: time is passed in) | I/O |
 //! | [`api`] | the app listener: JSON API, live stream, the board | SQL |
+//! | [`reports`] | a local day's figures (orders per hour, column times, late share, summary) from the store's facts, time passed in | SQL |
 //!
 //! **Going outward**: what leaves the machine. Each is a consumer of the
 //! store's change feed ([`store::Store::subscribe_changes`], the same feed `api`'s live stream
@@ -74,6 +75,7 @@ pub mod maintenance;
 pub mod klikit;
 pub mod partner;
 pub mod printing;
+pub mod reports;
 pub mod selftest;
 pub mod server;
 pub mod shutdown;

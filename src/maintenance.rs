@@ -26,7 +26,7 @@ use crate::store::{Pruned, RetentionPolicy, Store};
 /// waits a few milliseconds.
 pub const BATCH_ROWS: usize = 200;
 /// Pause after each batch: the writer's time for everyone else.
-const BATCH_PAUSE: Duration = Duration::from_millis(20);
+pub const BATCH_PAUSE: Duration = Duration::from_millis(20);
 /// Free pages handed back per vacuum step.
 const VACUUM_STEP_PAGES: u32 = 256;
 /// A pass is not repeated sooner than this.
@@ -35,7 +35,9 @@ const PASS_INTERVAL: Duration = Duration::from_secs(3600);
 const TICK: Duration = Duration::from_secs(60);
 
 /// `[retention]` in `config.toml`: how long things are kept and when the
-/// night work runs. Every key is optional.
+/// night work runs. Every key is optional. The settings view edits it too;
+/// a change takes effect at the next start.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetentionSettings {
@@ -119,9 +121,9 @@ pub async fn prune_pass(store: &Store, policy: RetentionPolicy, now: OffsetDateT
 }
 
 /// Starts the maintenance loop; it ends when `shutdown` fires.
-pub fn spawn(store: Store, settings: RetentionSettings, mut shutdown: Shutdown) -> JoinHandle<()> {
+/// `zone` is the kitchen's (`config.timezone`): its quiet hour and its days.
+pub fn spawn(store: Store, settings: RetentionSettings, zone: jiff::tz::TimeZone, mut shutdown: Shutdown) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let zone = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
         let mut last_pass: Option<std::time::Instant> = None;
         let mut last_backup: Option<Date> = None;
         loop {

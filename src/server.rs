@@ -170,7 +170,7 @@ impl Server {
             tokio::spawn(serve(intake_listener, intake::router(intake.clone()), shutdown_rx.clone(), config.connection_limits())),
             tokio::spawn(serve(app_listener, crate::api::router(app_state), shutdown_rx.clone(), config.connection_limits())),
             applier_task,
-            crate::maintenance::spawn(store.clone(), config.retention, shutdown_rx.clone()),
+            crate::maintenance::spawn(store.clone(), config.retention, config.timezone.clone(), shutdown_rx.clone()),
         ];
         if let Some(partner) = partner {
             tracing::info!(base = %partner.client.config().map(|c| c.base_url).unwrap_or_default(), "klikit partner API configured: screen actions are sent to klikit");

@@ -122,3 +122,50 @@ fn kds_send_posts_each_fixture_then_gets_duplicate() {
     assert!(!wrong.status.success(), "a 401 makes kds send exit non-zero");
     assert!(String::from_utf8_lossy(&wrong.stdout).starts_with("401"), "and prints the answer");
 }
+
+/// A database kds can read but not write (its file belongs to another user,
+/// mode 0644, in a data dir kds may write): kds starts, health says
+/// `read_only` rather than ok, and a signed delivery gets a 503 (retry
+/// later), never a 2xx. Tests run as root, which ignores file modes, so kds
+/// runs as `nobody` through `setpriv`; as another user the mode alone does it.
+#[tokio::test]
+async fn a_read_only_database_is_reported_and_refuses_deliveries_with_503() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = unsafe { libc::geteuid() } == 0;
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().find(|p| std::path::Path::new(p).exists());
+    if root && setpriv.is_none() {
+        eprintln!("SKIPPED: running as root without setpriv, so no way to run kds as a user the file mode binds");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let db = data.join("kds.sqlite");
+    kds::store::Store::open(&db, Default::default()).unwrap().close();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let prefix: Vec<&str> = if root {
+        // The data dir and the marker become nobody's; the database stays root's.
+        for path in [data.clone(), data.join("kds.sqlite.marker")] {
+            std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        }
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        vec![setpriv.unwrap(), "--reuid=65534", "--regid=65534", "--clear-groups"]
+    } else {
+        vec![]
+    };
+    let kds = support::process::serve_via(&prefix, &data, "ro-secret", &[]);
+
+    let health: serde_json::Value = reqwest::get(format!("{}/api/health", kds.app_url.trim_end_matches('/'))).await.unwrap().json().await.unwrap();
+    assert_eq!(health["store"]["status"], "read_only", "health says the database cannot be written, not ok: {health}");
+
+    let secret = kds::klikit::WebhookSecret::new("ro-secret").unwrap();
+    let body = support::fixture("01-order-created-single.json");
+    let delivery = kds::client::Delivery { event_id: "evt-ro".into(), event_type: kds::klikit::EventType::OrderCreated, body };
+    let answer = kds::client::post(&kds::client::client(), &kds.intake_url, &secret, &delivery).await.unwrap();
+    assert_eq!(answer.status, 503, "nothing is acknowledged that cannot be stored: {}", answer.body);
+    assert!(answer.body.contains("retry"), "klikit is told to retry (the cause stays in kds's log and health): {}", answer.body);
+    let health: serde_json::Value = reqwest::get(format!("{}/api/health", kds.app_url.trim_end_matches('/'))).await.unwrap().json().await.unwrap();
+    assert_eq!((&health["store"]["deliveries"], &health["intake"]["store_unavailable"]), (&serde_json::json!(0), &serde_json::json!(1)), "the refused delivery was counted, not stored: {health}");
+    kds.kill9();
+}

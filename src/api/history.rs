@@ -16,10 +16,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime};
 
+use super::wire::{self, HistoryList, LogEntry, Timeline};
 use super::{ApiError, AppState};
 use crate::kitchen::Record;
 use crate::store::{HistoryQuery, TicketEvent};
@@ -55,7 +56,7 @@ fn range(q: &HashMap<String, String>) -> Result<(Option<OffsetDateTime>, Option<
 
 /// `GET /api/history?q=&from=&to=&limit=`: past (and present) tickets,
 /// newest first.
-pub async fn search(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
+pub async fn search(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<HistoryList>, ApiError> {
     let (from, to) = range(&q)?;
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
@@ -63,14 +64,14 @@ pub async fn search(State(state): State<AppState>, Query(q): Query<HashMap<Strin
     };
     let query = HistoryQuery { text: q.get("q").cloned(), from, to, limit };
     let tickets = state.store.search_tickets(query).await?;
-    Ok(Json(json!({"tickets": tickets})))
+    Ok(Json(HistoryList { tickets: tickets.iter().map(wire::Ticket::from).collect() }))
 }
 
 /// `GET /api/tickets/{order_id}/timeline`: the ticket and its whole log.
-pub async fn timeline(State(state): State<AppState>, Path(order_id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn timeline(State(state): State<AppState>, Path(order_id): Path<String>) -> Result<Json<Timeline>, ApiError> {
     let ticket = state.store.ticket(&order_id).await?.ok_or(ApiError::NotFound("no such ticket"))?;
     let events = state.store.ticket_events(&order_id).await?;
-    Ok(Json(json!({"ticket": ticket, "events": events})))
+    Ok(Json(Timeline { ticket: wire::Ticket::from(&ticket), events: events.into_iter().map(LogEntry::from).collect() }))
 }
 
 /// `GET /api/export.csv?from=&to=`: one row per order first seen in the range.

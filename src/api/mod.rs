@@ -18,6 +18,7 @@ mod history;
 mod live;
 mod printer_settings;
 mod printers;
+mod reports;
 mod selftest;
 mod screens;
 mod settings;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets/{order_id}/timeline", get(history::timeline))
         .route("/api/history", get(history::search))
         .route("/api/export.csv", get(history::export))
+        .route("/api/reports/day", get(reports::day_report))
         .route("/api/klikit/check", post(klikit::check))
         .route("/api/klikit/catchup", post(klikit::catchup))
         .route("/api/klikit/outbox", get(klikit::outbox))

@@ -85,6 +85,7 @@ fn view(file: &ConfigFile, facts: SecretFacts, klikit: Option<crate::partner::Pa
         klikit_configured: klikit.is_some(),
         klikit_api_url: klikit.map(|c| c.base_url),
         branches: file.branches.clone().unwrap_or_default(),
+        retention: file.retention.unwrap_or_default(),
         secret_configured: facts.configured,
         secret_source: facts.source,
         previous_secret_until: file.webhook_secret_previous_until.clone(),
@@ -182,6 +183,9 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate, in_force: Option<&Webhoo
         Some(names) => status_names(names)?,
         None => file.status_names.clone(),
     };
+    if let Some(retention) = &update.retention {
+        retention.check().map_err(SettingsError::Invalid)?;
+    }
     if update.tunnel == Some(TunnelMode::Named) && file.tunnel_token.is_none() {
         return Err(SettingsError::Invalid("a named tunnel needs its token: set KDS_TUNNEL_TOKEN or tunnel_token in config.toml first".into()));
     }
@@ -200,6 +204,9 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate, in_force: Option<&Webhoo
     }
     if let Some(mode) = update.tunnel {
         file.tunnel = Some(mode);
+    }
+    if let Some(retention) = update.retention {
+        file.retention = Some(retention);
     }
     Ok(secret)
 }
@@ -262,6 +269,21 @@ mod tests {
         let new = apply_now(&mut file, update(json!({"webhook_secret": " new-secret\n"}))).unwrap();
         assert_eq!(new, Some(WebhookSecret::new("new-secret").unwrap()), "a pasted trailing newline is not part of the secret");
         assert_eq!(file.webhook_secret.as_deref(), Some("new-secret"));
+    }
+
+    #[test]
+    fn retention_is_checked_then_kept_in_the_file() {
+        let mut file = ConfigFile::default();
+        let retention = json!({"body_days": 14, "dedupe_days": 90, "ticket_days": 365, "quiet_hour": 3, "idle_minutes": 10, "nightly_backup": true});
+        apply_now(&mut file, update(json!({"retention": retention}))).unwrap();
+        let kept = file.retention.expect("the periods are written to [retention]");
+        assert_eq!((kept.body_days, kept.dedupe_days, kept.ticket_days, kept.quiet_hour), (14, 90, 365, 3));
+        let bad = json!({"body_days": 30, "dedupe_days": 7, "ticket_days": 365, "quiet_hour": 3, "idle_minutes": 10, "nightly_backup": true});
+        let err = apply_now(&mut file, update(json!({"retention": bad}))).unwrap_err();
+        assert!(err.to_string().contains("dedupe_days"), "ids kept shorter than bodies would break dedupe, and the answer says which: {err}");
+        assert_eq!(file.retention.unwrap().dedupe_days, 90, "a refused change leaves the file as it was");
+        let hour = json!({"body_days": 30, "dedupe_days": 180, "ticket_days": 400, "quiet_hour": 24, "idle_minutes": 10, "nightly_backup": true});
+        assert!(apply_now(&mut file, update(json!({"retention": hour}))).is_err(), "there is no 24th hour");
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct ConfigFile {
     pub retention: Option<crate::maintenance::RetentionSettings>,
     /// Litestream replicates the database: kds leaves WAL checkpoints to it.
     pub litestream: Option<bool>,
+    /// The kitchen's time zone (an IANA name); the machine's when absent.
+    pub timezone: Option<String>,
     /// Kitchen printers (`[[printers]]` tables; see `printing::printer`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub printers: Vec<crate::printing::PrinterConfig>,

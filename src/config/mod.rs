@@ -165,6 +165,11 @@ pub struct Config {
     pub retention: crate::maintenance::RetentionSettings,
     /// Kitchen printers, checked.
     pub printers: Vec<crate::printing::Printer>,
+    /// The kitchen's time zone: its local day for reports and the night
+    /// work's quiet hour. `timezone` (an IANA name such as `Asia/Jakarta`)
+    /// or `KDS_TIMEZONE`; without either, the machine's (`TZ`, then
+    /// `/etc/localtime`), and UTC when the machine names none.
+    pub timezone: jiff::tz::TimeZone,
 }
 
 impl Config {
@@ -197,6 +202,7 @@ impl Config {
             intake_budget_bytes: crate::intake::DEFAULT_BUDGET_BYTES,
             retention: Default::default(),
             printers: Vec::new(),
+            timezone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
         }
     }
 
@@ -331,6 +337,12 @@ impl Config {
         if let Some(retention) = file.retention {
             retention.check().map_err(|reason| ConfigError::Invalid { name: "retention", reason })?;
             config.retention = retention;
+        }
+        if let Some(name) = env("KDS_TIMEZONE").or(file.timezone) {
+            config.timezone = jiff::tz::TimeZone::get(name.trim()).map_err(|_| ConfigError::Invalid {
+                name: "timezone",
+                reason: format!("{name:?} is not a time zone this machine knows (use an IANA name such as Asia/Jakarta or UTC)"),
+            })?;
         }
         config.store.litestream = match env("KDS_LITESTREAM") {
             Some(v) => flag("KDS_LITESTREAM", &v)?,
@@ -573,6 +585,19 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join(CONFIG_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "the file holds the secret, so only its owner may read it (mode {mode:o})");
         }
+    }
+
+    #[test]
+    fn the_time_zone_comes_from_the_file_or_the_environment_and_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let machine = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
+        assert_eq!(load(dir.path(), &[], Overrides::default()).unwrap().timezone, machine, "without a setting, the machine's zone");
+        std::fs::write(dir.path().join(CONFIG_FILE), "timezone = \"Asia/Jakarta\"\n").unwrap();
+        assert_eq!(load(dir.path(), &[], Overrides::default()).unwrap().timezone.iana_name(), Some("Asia/Jakarta"), "the file names the zone");
+        let c = load(dir.path(), &[("KDS_TIMEZONE", "Europe/Berlin")], Overrides::default()).unwrap();
+        assert_eq!(c.timezone.iana_name(), Some("Europe/Berlin"), "the environment wins over the file");
+        let e = load(dir.path(), &[("KDS_TIMEZONE", "Mars/Olympus")], Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("timezone"), "an unknown zone is refused by name, not silently UTC: {e}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod open;
 mod outbox;
 mod print_jobs;
 mod reads;
+mod reports;
 mod retention;
 mod stations;
 mod tickets;
@@ -48,6 +49,7 @@ pub use backup::{backup_file, check_kds_database, BackupError, BackupReport, BAC
 pub use history::HistoryQuery;
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
+pub use reports::{ColumnMove, ReportTicket};
 pub use retention::{Pruned, RetentionPolicy};
 pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
 pub use stations::BrandSeen;

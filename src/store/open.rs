@@ -24,6 +24,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_retention.sql"),
     include_str!("migrations/0005_print_jobs.sql"),
     include_str!("migrations/0006_stations.sql"),
+    include_str!("migrations/0007_reports.sql"),
 ];
 
 impl Store {
@@ -147,14 +148,21 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(path)?;
+        // Created owner-only when missing. An existing file is never opened
+        // for writing here: a read-only one must reach SQLite, which opens
+        // it read-only, so health can say so (and deliveries get 503).
+        if std::fs::symlink_metadata(path).is_err() {
+            std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(path)?;
+        }
         for suffix in ["", "-wal", "-shm"] {
             let mut p = path.as_os_str().to_owned();
             p.push(suffix);
             let p = std::path::PathBuf::from(p);
             if let Ok(m) = std::fs::metadata(&p) {
                 if m.permissions().mode() & 0o077 != 0 {
-                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+                    if let Err(e) = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+                        tracing::warn!(path = %p.display(), error = %e, "store: cannot make the database owner-only; other local users may read it");
+                    }
                 }
             }
         }

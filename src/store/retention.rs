@@ -229,7 +229,12 @@ impl Store {
                 if c.query_row("PRAGMA auto_vacuum", [], |r| r.get::<_, u32>(0))? != 2 {
                     return Ok(0);
                 }
-                c.query_row(&format!("PRAGMA incremental_vacuum({pages})"), [], |_| Ok(())).optional()?;
+                // Stepped to the end: each step of this pragma frees one
+                // page, so one `query_row` (or `execute_batch`) handed back
+                // one page, not `pages` (measured: 0.2 MB/s; `benches/year.rs`).
+                let mut step = c.prepare(&format!("PRAGMA incremental_vacuum({pages})"))?;
+                let mut rows = step.query([])?;
+                while rows.next()?.is_some() {}
                 Ok(c.query_row("PRAGMA freelist_count", [], |r| r.get::<_, u32>(0))?)
             },
             None,
@@ -347,6 +352,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(left, ["old-queued", "recent-printed"], "a job still waiting to print is never pruned, and a recent one is kept");
+        store.close();
+    }
+
+    #[tokio::test]
+    async fn one_vacuum_step_hands_back_as_many_pages_as_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kds.sqlite");
+        let store = Store::open(&path, StoreOptions::default()).unwrap();
+        // About 100 pages freed by a delete (a new database is incremental).
+        store.write(|c| Ok(c.execute_batch("CREATE TABLE junk (x BLOB); INSERT INTO junk VALUES (zeroblob(400000)); DELETE FROM junk;")?)).await.unwrap();
+        let before: u32 = store.write(|c| Ok(c.query_row("PRAGMA freelist_count", [], |r| r.get(0))?)).await.unwrap();
+        assert!(before >= 90, "the delete left free pages to hand back: {before}");
+        let after = store.release_free_pages(50).await.unwrap();
+        assert_eq!(after, before - 50, "one step of 50 hands back 50 pages, not one (the pragma must be stepped to its end)");
         store.close();
     }
 

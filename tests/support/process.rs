@@ -19,7 +19,20 @@ pub fn kds_bin() -> &'static str {
 
 /// Starts `kds serve` on port 0 in `data_dir` and waits for its listening line.
 pub fn serve(data_dir: &Path, secret: &str, extra_env: &[(&str, &str)]) -> KdsProcess {
-    let mut cmd = Command::new(kds_bin());
+    serve_via(&[], data_dir, secret, extra_env)
+}
+
+/// As [`serve`], with `kds` run through `prefix` (e.g. `setpriv` to drop
+/// privileges).
+pub fn serve_via(prefix: &[&str], data_dir: &Path, secret: &str, extra_env: &[(&str, &str)]) -> KdsProcess {
+    let mut cmd = match prefix.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(kds_bin());
+            c
+        }
+        None => Command::new(kds_bin()),
+    };
     cmd.args(["serve", "--webhook-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .env("KLIKIT_WEBHOOK_SECRET", secret)

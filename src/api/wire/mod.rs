@@ -27,7 +27,9 @@ pub use crate::kitchen::allday::AllDayItem;
 pub use crate::kitchen::station::{BrandSetting, PrepTimes, Setup as StationSetup, Station};
 pub use crate::kitchen::{Action, Column, Driver, LineChange, StationProgress, TicketLine};
 pub use crate::klikit::order::{Brand, Modifier, OrderType};
+pub use crate::maintenance::RetentionSettings;
 pub use crate::printing::{CodePage, Dropped, PrintMode, PrintOn, PrinterConfig, PrinterState};
+pub use crate::reports::{CancellationCount, ColumnTime, DayReport, DaySummary, HourlyOrders, LateShare, OrdersPerHour, ReportFilter, ReportOptions, StationTime};
 pub use crate::store::PrintKind;
 pub use crate::selftest::{Hop, SelftestReport};
 pub use crate::tunnel::TunnelState;
@@ -182,6 +184,47 @@ pub struct TicketEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoneList {
     pub tickets: Vec<Ticket>,
+}
+
+/// `GET /api/history`: past (and present) tickets matching a search,
+/// newest first.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryList {
+    pub tickets: Vec<Ticket>,
+}
+
+/// One entry of a ticket's log: what happened, when, and who did it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub id: i64,
+    /// RFC 3339.
+    pub at: String,
+    /// `klikit`, `screen` or `kitchen`.
+    pub source: String,
+    /// `received`, `status`, `bump`, `recall`, `cart`, … (see `kitchen::EventKind`).
+    pub kind: String,
+    /// What the entry records (for a move: `from` and `to` columns).
+    #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
+    pub detail: serde_json::Value,
+    /// The stored delivery it came in, when klikit sent it.
+    pub delivery_seq: Option<i64>,
+}
+
+impl From<crate::store::TicketEvent> for LogEntry {
+    fn from(e: crate::store::TicketEvent) -> LogEntry {
+        LogEntry { id: e.id, at: e.at, source: e.source, kind: e.kind, detail: e.detail, delivery_seq: e.delivery_seq }
+    }
+}
+
+/// `GET /api/tickets/{order_id}/timeline`: the ticket and its whole log,
+/// oldest first.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub ticket: Ticket,
+    pub events: Vec<LogEntry>,
 }
 
 /// The body of every refused API call; a 409 carries the current ticket.
@@ -413,6 +456,9 @@ pub struct Settings {
     /// The klikit branch ids this kitchen serves (empty: all); a change
     /// takes effect at the next start.
     pub branches: Vec<i64>,
+    /// Retention periods and the night work (`[retention]`); a change
+    /// takes effect at the next start.
+    pub retention: RetentionSettings,
 }
 
 impl Default for Settings {
@@ -434,6 +480,7 @@ impl Default for Settings {
             klikit_configured: false,
             klikit_api_url: None,
             branches: Vec::new(),
+            retention: RetentionSettings::default(),
         }
     }
 }
@@ -457,6 +504,8 @@ pub struct SettingsUpdate {
     pub klikit_partner_secret: Option<String>,
     pub klikit_api_url: Option<String>,
     pub branches: Option<Vec<i64>>,
+    /// The whole `[retention]` table, checked (periods and quiet hour).
+    pub retention: Option<RetentionSettings>,
 }
 
 /// `POST /api/tickets/{order_id}/{action}`'s optional body: the column the

@@ -39,11 +39,12 @@ fn types() -> String {
     let cfg = Config::new().with_large_int("number");
     let mut out = HEADER.to_string();
     out.push_str(&declarations!(&cfg;
-        Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, StationProgress, Ticket, TicketList, TicketEvent, DoneList,
+        Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, StationProgress, Ticket, TicketList, TicketEvent, DoneList, HistoryList, LogEntry, Timeline,
         Action, ActionRequest, RushRequest, ErrorBody, Station, BrandSetting, PrepTimes, StationSetup, BrandInfo, StationSettings,
         AllDayItem, AllDay, ConnectedScreen, ScreenList, Outcome, Delivery, DeliveryList,
         Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterList, PrinterConfig, PrintMode, CodePage, PrintOn, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
-        SecretSource, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
+        SecretSource, RetentionSettings, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
+        ReportFilter, ReportOptions, HourlyOrders, OrdersPerHour, ColumnTime, StationTime, LateShare, CancellationCount, DaySummary, DayReport,
     ));
     out
 }

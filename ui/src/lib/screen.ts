@@ -40,7 +40,7 @@ export type { Action };
 export const CHIME_REPEAT_MS = 10_000;
 
 /// The screen's views, chosen in the header.
-export type View = "board" | "done" | "diagnostics" | "settings";
+export type View = "board" | "done" | "diagnostics" | "history" | "reports" | "settings";
 
 /// The name of the screen that sees every line and moves tickets to Ready.
 export const EXPO = "expo";

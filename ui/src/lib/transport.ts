@@ -55,6 +55,14 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 export const getJson = <T>(path: string) => call<T>("GET", path);
+
+/// A file from the API (the CSV export), with the token like every call.
+export async function getBlob(path: string): Promise<Blob> {
+  const bearer = apiToken();
+  const response = await fetch(path, { cache: "no-store", headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+  if (!response.ok) throw new ApiError(response.status, (await response.json().catch(() => null)) as ApiError["body"]);
+  return response.blob();
+}
 export const postJson = <T>(path: string, body?: unknown) => call<T>("POST", path, body);
 export const putJson = <T>(path: string, body: unknown) => call<T>("PUT", path, body);
 export const deleteJson = <T>(path: string) => call<T>("DELETE", path);

@@ -161,6 +161,43 @@ export type TicketEvent = { seq: number, ticket: Ticket, };
 export type DoneList = { tickets: Array<Ticket>, };
 
 /**
+ * `GET /api/history`: past (and present) tickets matching a search,
+ * newest first.
+ */
+export type HistoryList = { tickets: Array<Ticket>, };
+
+/**
+ * One entry of a ticket's log: what happened, when, and who did it.
+ */
+export type LogEntry = { id: number, 
+/**
+ * RFC 3339.
+ */
+at: string, 
+/**
+ * `klikit`, `screen` or `kitchen`.
+ */
+source: string, 
+/**
+ * `received`, `status`, `bump`, `recall`, `cart`, … (see `kitchen::EventKind`).
+ */
+kind: string, 
+/**
+ * What the entry records (for a move: `from` and `to` columns).
+ */
+detail: Record<string, unknown>, 
+/**
+ * The stored delivery it came in, when klikit sent it.
+ */
+delivery_seq: number | null, };
+
+/**
+ * `GET /api/tickets/{order_id}/timeline`: the ticket and its whole log,
+ * oldest first.
+ */
+export type Timeline = { ticket: Ticket, events: Array<LogEntry>, };
+
+/**
  * What a screen asks for.
  */
 export type Action = "bump" | "recall" | "acknowledge";
@@ -566,6 +603,38 @@ export type StoreDown = { status: StoreStatus, };
 export type SecretSource = "environment" | "file" | "none";
 
 /**
+ * `[retention]` in `config.toml`: how long things are kept and when the
+ * night work runs. Every key is optional. The settings view edits it too;
+ * a change takes effect at the next start.
+ */
+export type RetentionSettings = { 
+/**
+ * Days raw delivery bodies are kept.
+ */
+body_days: number, 
+/**
+ * Days event ids and body hashes are kept (klikit replays are
+ * recognised this long).
+ */
+dedupe_days: number, 
+/**
+ * Days closed tickets and their log are kept.
+ */
+ticket_days: number, 
+/**
+ * Local hour (0 to 23) of the nightly backup and pruning.
+ */
+quiet_hour: number, 
+/**
+ * Minutes without a delivery after which pruning may run anyway.
+ */
+idle_minutes: number, 
+/**
+ * Write the nightly backup into `backups/`.
+ */
+nightly_backup: boolean, };
+
+/**
  * `GET /api/settings` and the answer to a `PUT`. Never holds a secret:
  * only whether one is configured.
  */
@@ -599,7 +668,12 @@ klikit_api_url: string | null,
  * The klikit branch ids this kitchen serves (empty: all); a change
  * takes effect at the next start.
  */
-branches: Array<number>, };
+branches: Array<number>, 
+/**
+ * Retention periods and the night work (`[retention]`); a change
+ * takes effect at the next start.
+ */
+retention: RetentionSettings, };
 
 /**
  * `PUT /api/settings`: every field optional; `webhook_secret` only when it
@@ -609,7 +683,11 @@ export type SettingsUpdate = { webhook_secret?: string, warn_after_minutes?: num
 /**
  * Write-only: klikit partner keys, and the base (`dev`, `prod` or a URL).
  */
-klikit_partner_key?: string, klikit_partner_secret?: string, klikit_api_url?: string, branches?: Array<number>, };
+klikit_partner_key?: string, klikit_partner_secret?: string, klikit_api_url?: string, branches?: Array<number>, 
+/**
+ * The whole `[retention]` table, checked (periods and quiet hour).
+ */
+retention?: RetentionSettings, };
 
 /**
  * How a hop went.
@@ -650,3 +728,99 @@ posted_to: string | null, hops: Array<SelftestHop>, };
  * The names of the live stream's events (`GET /api/live`).
  */
 export type LiveEventName = "snapshot" | "ticket" | "health" | "ping";
+
+/**
+ * What to count: every part given must match (brand by its name).
+ */
+export type ReportFilter = { brand: string | null, channel: string | null, order_type: string | null, };
+
+/**
+ * The filter choices present on the day.
+ */
+export type ReportOptions = { brands: Array<string>, channels: Array<string>, order_types: Array<string>, };
+
+/**
+ * Orders per local hour (24 counts, index = hour) of one day.
+ */
+export type HourlyOrders = { 
+/**
+ * The local day, `2026-11-30`.
+ */
+date: string, counts: Array<number>, };
+
+/**
+ * The day's orders per hour, and the same weekday of earlier weeks (one
+ * week back first).
+ */
+export type OrdersPerHour = { day: HourlyOrders, weeks: Array<HourlyOrders>, };
+
+/**
+ * Time spent in one column, over the tickets that completed a stay there.
+ */
+export type ColumnTime = { column: Column, tickets: number, 
+/**
+ * `null` when no ticket completed a stay in the column.
+ */
+median_seconds: number | null, p90_seconds: number | null, };
+
+/**
+ * Time at one station (empty until the ticket log records line bumps per
+ * station; see [`station_times`]).
+ */
+export type StationTime = { station: string, tickets: number, median_seconds: number | null, p90_seconds: number | null, };
+
+/**
+ * How many tickets went past the red threshold.
+ */
+export type LateShare = { late_after_minutes: number, 
+/**
+ * Tickets whose outcome is known (done, or already late).
+ */
+tickets: number, late: number, 
+/**
+ * `late / tickets`, 0 to 1; `null` with no tickets.
+ */
+share: number | null, };
+
+/**
+ * Cancellations with one reason.
+ */
+export type CancellationCount = { 
+/**
+ * klikit's reason, or `no reason given`.
+ */
+reason: string, count: number, };
+
+/**
+ * The day in a few numbers.
+ */
+export type DaySummary = { orders: number, 
+/**
+ * Tickets done (not cancelled).
+ */
+done: number, 
+/**
+ * Mean of arrival to done over the done tickets, whole seconds.
+ */
+average_ticket_seconds: number | null, cancelled: number, 
+/**
+ * Most frequent first.
+ */
+cancellations: Array<CancellationCount>, };
+
+/**
+ * `GET /api/reports/day`: everything the Reports view shows for one day.
+ */
+export type DayReport = { 
+/**
+ * The local day, `2026-11-30`.
+ */
+date: string, 
+/**
+ * The time zone that day is in (an IANA name, or a UTC offset).
+ */
+timezone: string, filter: ReportFilter, options: ReportOptions, 
+/**
+ * No order matched: the view shows its empty state.
+ */
+empty: boolean, orders_per_hour: OrdersPerHour, columns: Array<ColumnTime>, stations: Array<StationTime>, late: LateShare, summary: DaySummary, };
