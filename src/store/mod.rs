@@ -33,6 +33,7 @@ mod outbox;
 mod print_jobs;
 mod reads;
 mod retention;
+mod seen;
 mod tickets;
 mod writer;
 
@@ -48,6 +49,7 @@ pub use history::HistoryQuery;
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
 pub use retention::{Pruned, RetentionPolicy};
+pub use seen::SeenIds;
 pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};
 use writer::{run_cached, AfterCommit, Durability, Job};

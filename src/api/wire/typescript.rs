@@ -42,7 +42,7 @@ fn types() -> String {
         Column, Driver, LineChange, OrderType, Brand, Modifier, TicketLine, Ticket, TicketList, TicketEvent, DoneList,
         Action, ActionRequest, ErrorBody, Outcome, Delivery, DeliveryList,
         Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
-        SecretSource, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
+        About, Setup, SeenIds, SecretSource, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
     ));
     out
 }

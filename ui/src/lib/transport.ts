@@ -55,6 +55,22 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 }
 
 export const getJson = <T>(path: string) => call<T>("GET", path);
+
+/// A file from the API (the diagnostics zip), with the token like every call.
+export async function getBlob(path: string): Promise<Blob> {
+  const bearer = apiToken();
+  const response = await fetch(path, { cache: "no-store", headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
+  if (!response.ok) {
+    let body: ApiError["body"] = null;
+    try {
+      body = (await response.json()) as ApiError["body"];
+    } catch {
+      body = null;
+    }
+    throw new ApiError(response.status, body);
+  }
+  return response.blob();
+}
 export const postJson = <T>(path: string, body?: unknown) => call<T>("POST", path, body);
 export const putJson = <T>(path: string, body: unknown) => call<T>("PUT", path, body);
 

@@ -25,4 +25,4 @@ export const REASON_CODES: readonly string[] = ["out_of_items","kitchen_closed",
 export const LIVE_EVENTS: readonly LiveEventName[] = ["snapshot","ticket","health","ping"];
 
 /** The settings before the server answers (config.toml's [board] defaults). */
-export const DEFAULT_SETTINGS: Readonly<Settings> = {"secret_configured":false,"secret_source":"none","previous_secret_until":null,"secret_rotation_hours":24,"warn_after_minutes":5,"late_after_minutes":10,"chime":true,"chime_repeat":false,"tunnel":"off","status_names":{},"klikit_configured":false,"klikit_api_url":null,"branches":[]};
+export const DEFAULT_SETTINGS: Readonly<Settings> = {"secret_configured":false,"secret_source":"none","previous_secret_until":null,"secret_rotation_hours":24,"warn_after_minutes":5,"late_after_minutes":10,"chime":true,"chime_repeat":false,"tunnel":"off","status_names":{},"klikit_configured":false,"klikit_api_url":null,"branches":[],"public_url":null,"tunnel_token_configured":false,"warnings":[]};
