@@ -40,7 +40,7 @@ fn entries(zip_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
             let mut file = archive.by_index(i).unwrap();
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes).unwrap();
-            (file.name().to_string(), bytes)
+            (file.name().expect("an entry has a readable name").to_string(), bytes)
         })
         .collect()
 }
