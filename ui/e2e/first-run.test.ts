@@ -1,7 +1,7 @@
 // Time to first order: the real `kds serve` from an empty data dir (no
 // secret, no tunnel), a fake `cloudflared` (a shell script that logs a
 // registered connection the way a named tunnel does), and Chromium walking
-// the first-run setup: paste the secret (with a stray newline, which the
+// the first-run setup: paste the secret (with stray spaces, which the
 // server removes and warns about), choose a named tunnel and paste its
 // token, run the self-test. It counts the steps, measures the time from
 // opening the board until the self-test's ticket is on it, and saves a
@@ -57,9 +57,9 @@ it("walks the first-run setup in 3 steps to a self-test ticket on the board", as
     await page.screenshot({ path: screenshotPath(`first-run-step-${n}.png`) });
   };
 
-  // Step 1: the secret, pasted with a trailing newline.
+  // Step 1: the secret, pasted with spaces around it (an input drops line breaks itself).
   expect(await setup.getAttribute("data-step")).toBe("secret");
-  await page.getByTestId("setup-secret").fill("first-run-secret\n");
+  await page.getByTestId("setup-secret").fill("  first-run-secret ");
   await page.getByTestId("setup-save-secret").click();
   await page.getByTestId("setup-warning").filter({ hasText: "removed" }).waitFor({ timeout: 10_000 });
   await shot(1);
