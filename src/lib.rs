@@ -39,6 +39,8 @@
 //! | [`tunnel`] | the supervised `cloudflared` child and its state | touch tickets |
 //! | [`alert`] | the alert messages (new order, cancelled, receiver/tunnel down) and their channel | decide when to alert |
 //! | [`config`] | file + environment + defaults, validated once at start | read secrets into logs |
+//! | [`logs`] | the log subscriber: terminal and the rotating file in the data dir | decide what is logged |
+//! | [`diagnostics`] | the diagnostics zip (reports, configuration, logs), every secret masked | read the database |
 //!
 //! **Clients**: kds talking to a running kds as klikit or a person would.
 //!
@@ -65,6 +67,7 @@ pub mod api;
 pub mod applier;
 pub mod client;
 pub mod config;
+pub mod diagnostics;
 pub mod fake_klikit;
 pub mod fake_printer;
 pub mod instance;
@@ -73,6 +76,7 @@ pub mod kitchen;
 pub mod restore;
 pub mod maintenance;
 pub mod klikit;
+pub mod logs;
 pub mod partner;
 pub mod printing;
 pub mod reports;

@@ -162,6 +162,7 @@ impl Server {
             intake_addr,
             shutdown: shutdown_rx.clone(),
             tunnel: tunnel.status(),
+            tunnel_control: tunnel.control(),
             partner: partner.clone(),
             printing,
             screens,

@@ -169,3 +169,33 @@ async fn a_read_only_database_is_reported_and_refuses_deliveries_with_503() {
     assert_eq!((&health["store"]["deliveries"], &health["intake"]["store_unavailable"]), (&serde_json::json!(0), &serde_json::json!(1)), "the refused delivery was counted, not stored: {health}");
     kds.kill9();
 }
+
+#[test]
+fn kds_service_install_writes_a_unit_systemd_accepts_and_uninstall_removes_it() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("kitchen");
+    let config = home.path().join("xdg-config");
+    let run = |args: &[&str]| {
+        let out = Command::new(kds_bin()).args(args).env("HOME", home.path()).env("XDG_CONFIG_HOME", &config).output().expect("kds runs");
+        assert!(out.status.success(), "kds {args:?} succeeds: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = run(&["service", "install", "--data-dir", data.to_str().unwrap()]);
+    let unit_path = config.join("systemd/user/kds.service");
+    let unit = std::fs::read_to_string(&unit_path).unwrap_or_else(|e| panic!("the unit is written under XDG_CONFIG_HOME ({e}); kds said: {said}"));
+    let bin = std::fs::canonicalize(kds_bin()).unwrap();
+    assert!(unit.contains(&format!("\nExecStart={} serve --data-dir {}\n", bin.display(), data.display())), "ExecStart runs this binary on the data dir:\n{unit}");
+    assert!(unit.contains("\nRestart=on-failure\n"), "a crash is restarted:\n{unit}");
+    if !std::path::Path::new("/run/systemd/system").is_dir() {
+        assert!(said.contains("systemd is not running here"), "without systemd it says what to do instead: {said}");
+    }
+    match Command::new("systemd-analyze").arg("verify").arg(&unit_path).env("HOME", home.path()).env("XDG_CONFIG_HOME", &config).output() {
+        Err(e) => println!("SKIPPED systemd-analyze verify: systemd-analyze cannot run here ({e}); install the apt package systemd"),
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success() && !stderr.contains("kds.service"), "systemd-analyze verify accepts the unit:\n{stderr}\n{unit}");
+        }
+    }
+    let said = run(&["service", "uninstall"]);
+    assert!(!unit_path.exists(), "uninstall removes the unit: {said}");
+}

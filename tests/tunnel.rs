@@ -405,3 +405,62 @@ async fn the_server_wires_the_tunnel_into_health_and_the_live_stream() {
     t.stop().await;
     assert!(!pid_alive(pid), "shutting the server down stops cloudflared (pid {pid})");
 }
+
+/// `PUT /api/settings` on a running kds, as the board's Settings view does.
+async fn put_settings(client: &reqwest::Client, app: &str, body: serde_json::Value) -> serde_json::Value {
+    let res = client.put(format!("{app}/api/settings")).json(&body).send().await.unwrap();
+    let status = res.status();
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "the settings change {body} is accepted: {answer}");
+    answer
+}
+
+#[tokio::test]
+async fn a_tunnel_mode_change_in_settings_starts_and_stops_cloudflared_without_a_restart() {
+    const TOKEN: &str = "eyJzd2l0Y2hlZC10by1uYW1lZCI6InRva2VuIn0";
+    let dir = tempfile::tempdir().unwrap();
+    let (pids, env) = (dir.path().join("pids"), dir.path().join("env"));
+    let program = fake(
+        dir.path(),
+        &format!("echo $$ >> {pids}\nenv > {env}\nNAME=switched-on\n{QUICK_UP}\nexec sleep 600", pids = pids.display(), env = env.display()),
+    );
+    let log = dir.path().join("kds.log");
+    let (mut kds, _, app) = serve_logged(dir.path(), &log, &[("KDS_CLOUDFLARED", program.to_str().unwrap())], &[]);
+    let client = reqwest::Client::new();
+    let h = health_when(&client, &app, "off").await;
+    assert_eq!(h["tunnel"]["mode"], "off");
+    assert!(read_pids(&pids).is_empty(), "no cloudflared runs while the tunnel is off");
+
+    // off → quick: a child starts and its public URL appears.
+    let s = put_settings(&client, &app, serde_json::json!({"tunnel": "quick"})).await;
+    assert_eq!(s["tunnel"], "quick", "the answer shows the mode now in force: {s}");
+    let h = health_when(&client, &app, "connected").await;
+    assert_eq!((h["tunnel"]["url"].as_str(), h["tunnel"]["mode"].as_str()), (Some("https://switched-on.trycloudflare.com"), Some("quick")), "{h}");
+    let quick = read_pids(&pids);
+    assert_eq!(quick.len(), 1, "one cloudflared for the quick tunnel: {quick:?}");
+    assert!(pid_alive(quick[0]));
+
+    // quick → off: the child is stopped and gone.
+    put_settings(&client, &app, serde_json::json!({"tunnel": "off"})).await;
+    health_when(&client, &app, "off").await;
+    eventually("the quick tunnel's cloudflared to be gone", WAIT, || async { (!pid_alive(quick[0])).then_some(()) }).await;
+
+    // off → named with a pasted token: the child gets it in its environment.
+    let s = put_settings(&client, &app, serde_json::json!({"tunnel": "named", "tunnel_token": format!("{TOKEN}\n")})).await;
+    assert_eq!(s["tunnel_token_configured"], true);
+    assert!(s["warnings"][0].as_str().unwrap_or("").contains("removed"), "the pasted newline is removed, with a warning: {s}");
+    health_when(&client, &app, "connected").await;
+    let named = read_pids(&pids);
+    assert_eq!(named.len(), 2, "a second cloudflared was started for the named tunnel: {named:?}");
+    let child_env = std::fs::read_to_string(&env).unwrap();
+    assert!(child_env.contains(&format!("TUNNEL_TOKEN={TOKEN}\n")), "the named tunnel's cloudflared gets the pasted token, trimmed");
+
+    unsafe { libc::kill(kds.id() as i32, libc::SIGTERM) };
+    assert!(kds.wait().unwrap().success(), "kds stops cleanly");
+    assert!(!pid_alive(named[1]), "stopping kds stops the named tunnel's cloudflared");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("tunnel settings changed"), "each change is logged");
+    assert!(!logged.contains(TOKEN), "the token is never logged");
+    let settings = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    assert!(settings.contains("tunnel = \"named\""), "the mode is kept for the next start: {settings}");
+}

@@ -39,11 +39,11 @@ struct Core(Mutex<Option<Server>>);
 /// Runs the app until it quits. Returns the process exit code.
 pub fn run() -> i32 {
     webkit::set_defaults();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KDS_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // The terminal, and the rotating log file in the data dir (as `kds serve`).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if let Some(e) = kds::logs::init(kds::config::data_dir_from(None).as_deref(), ansi) {
+        tracing::warn!(error = %e, "no log file in the data dir; logging to the terminal only");
+    }
     let config = match Config::load(Overrides::default()) {
         Ok(config) => config,
         Err(e) => {

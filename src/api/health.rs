@@ -47,7 +47,7 @@ pub async fn snapshot(state: &AppState) -> Result<Health, StoreError> {
         },
         store: StoreHealth { status: if state.store.read_only() { StoreStatus::ReadOnly } else { StoreStatus::Ok }, deliveries: counts.total, unprocessable: counts.unprocessable },
         applier: ApplierHealth { pending: counts.pending, lag_ms },
-        tunnel: TunnelHealth::new(&state.tunnel.borrow(), state.config.tunnel),
+        tunnel: TunnelHealth::new(&state.tunnel.borrow(), state.tunnel_control.current().mode),
         printers,
         klikit,
     })

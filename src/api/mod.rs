@@ -10,7 +10,9 @@
 //! Every request passes [`guard`] first: `Host` and `Origin` checks against
 //! DNS rebinding, and a bearer token on `/api/` when bound beyond loopback.
 
+mod about;
 pub mod board;
+mod diagnostics;
 mod guard;
 mod health;
 mod klikit;
@@ -23,6 +25,7 @@ mod selftest;
 mod screens;
 mod settings;
 mod stations;
+mod setup;
 mod tickets;
 pub mod wire;
 
@@ -61,6 +64,8 @@ pub struct AppState {
     pub shutdown: crate::shutdown::Shutdown,
     /// The tunnel supervisor's status (`off` when there is none).
     pub tunnel: watch::Receiver<crate::tunnel::TunnelStatus>,
+    /// Changes the tunnel while kds runs (Settings' tunnel mode, token, URL).
+    pub tunnel_control: crate::tunnel::TunnelControl,
     /// klikit's partner API; `None` without partner keys.
     pub partner: Option<crate::partner::Partner>,
     /// The kitchen printers (none configured: empty).
@@ -73,6 +78,9 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
+        .route("/api/about", get(about::about))
+        .route("/api/setup", get(setup::setup))
+        .route("/api/diagnostics.zip", get(diagnostics::export))
         .route("/api/selftest", post(selftest::selftest))
         .route("/api/settings", get(settings::get_settings).put(settings::put_settings))
         .route("/api/tickets", get(tickets::open))
@@ -128,6 +136,9 @@ pub enum ApiError {
     Unavailable(&'static str),
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// Logged; the client hears only that it failed.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl IntoResponse for ApiError {
@@ -148,6 +159,10 @@ impl IntoResponse for ApiError {
                 let mut res = (StatusCode::UNAUTHORIZED, Json(error(why))).into_response();
                 res.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
                 return res;
+            }
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "api: internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, error("internal error"))
             }
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "api: store error");
@@ -189,6 +204,7 @@ mod tests {
             intake_addr: "127.0.0.1:8080".parse().unwrap(),
             shutdown: crate::shutdown::channel().1,
             tunnel: crate::tunnel::Tunnel::off().status(),
+            tunnel_control: crate::tunnel::Tunnel::off().control(),
             partner: None,
             printing: Printing::new(vec![]),
             screens: Screens::default(),
@@ -301,6 +317,25 @@ mod tests {
         assert_eq!(call(&app, "GET", "/api/tickets?screen=expo", "").await.1, json!({"seq": 0, "tickets": [], "screen": "expo"}));
         assert_eq!(call(&app, "GET", "/api/allday?screen=kitchen", "").await.1, json!({"seq": 0, "screen": "kitchen", "items": []}));
         assert_eq!(call(&app, "GET", "/api/screens", "").await.1, json!({"screens": []}));
+    }
+
+    #[tokio::test]
+    async fn setup_is_needed_until_a_secret_is_saved_and_about_names_the_listeners() {
+        let (_dir, app) = app();
+        let (status, s) = call(&app, "GET", "/api/setup", "").await;
+        assert_eq!(status, StatusCode::OK, "{s}");
+        assert_eq!((s["needed"].as_bool(), s["tunnel"]["mode"].as_str(), s["webhook_url"].is_null()), (Some(true), Some("off"), true), "a fresh kds needs setup: {s}");
+        assert!(!s["install_help"].as_array().unwrap().is_empty(), "install help for this OS comes from the server: {s}");
+        let req = Request::put("/api/settings").header("host", "127.0.0.1:8787").header("content-type", "application/json").body(Body::from(r#"{"webhook_secret": " pasted\n", "public_url": "https://orders.example.com"}"#)).unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let answer: serde_json::Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(answer["warnings"][0], settings::SECRET_TRIMMED, "the pasted newline is announced: {answer}");
+        let (_, s) = call(&app, "GET", "/api/setup", "").await;
+        assert_eq!(s["needed"], false, "with a secret the setup no longer opens by itself: {s}");
+        let (_, about) = call(&app, "GET", "/api/about", "").await;
+        assert_eq!((about["app_listen"].as_str(), about["intake_listen"].as_str()), (Some("127.0.0.1:8787"), Some("127.0.0.1:8080")), "{about}");
+        assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
     }
 
     #[tokio::test]

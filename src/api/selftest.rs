@@ -10,7 +10,7 @@ use super::AppState;
 use crate::selftest::{self, SelftestPlan, SelftestReport};
 
 pub async fn selftest(State(state): State<AppState>) -> Json<SelftestReport> {
-    let public_url = state.tunnel.borrow().url.clone().or_else(|| state.config.public_url.clone());
+    let public_url = state.tunnel.borrow().url.clone().or_else(|| state.tunnel_control.current().public_url);
     let plan = SelftestPlan {
         intake_url: selftest::local_url(state.intake_addr),
         app_url: selftest::local_url(state.app_addr),

@@ -7,7 +7,11 @@
 //! wins over the file at every start), and until when the one it replaced
 //! is still accepted (`previous_secret_until`, the rotation window, kept in
 //! `config.toml` across restarts).
-//! Tunnel mode and status-name overrides are saved for the next start.
+//! Tunnel mode, the named tunnel's token (write-only too) and the public URL
+//! apply at once: the tunnel's control starts or stops `cloudflared`.
+//! Status-name overrides are saved for the next start. A pasted secret or
+//! token loses the spaces and line breaks around it, and the answer's
+//! `warnings` says so.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +28,13 @@ use crate::config::{self, ConfigError, ConfigFile, SecretSource, TunnelMode};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use crate::klikit::WebhookSecret;
+use crate::tunnel::TunnelSettings;
+
+/// The warning when a pasted secret had whitespace around it (a pasted
+/// newline is one of the commonest causes of failed signatures).
+pub const SECRET_TRIMMED: &str = "The pasted webhook secret had spaces or line breaks at its start or end; they were removed.";
+/// The same for a pasted tunnel token.
+pub const TOKEN_TRIMMED: &str = "The pasted tunnel token had spaces or line breaks at its start or end; they were removed.";
 
 /// Longest webhook secret accepted from the settings view.
 const MAX_SECRET_LEN: usize = 512;
@@ -76,12 +87,15 @@ fn secret_facts(state: &AppState) -> SecretFacts {
 }
 
 fn view_of(file: &ConfigFile, state: &AppState) -> SettingsView {
-    view(file, secret_facts(state), state.partner.as_ref().and_then(|p| p.client.config()))
+    view(file, secret_facts(state), state.partner.as_ref().and_then(|p| p.client.config()), &state.tunnel_control.current())
 }
 
-fn view(file: &ConfigFile, facts: SecretFacts, klikit: Option<crate::partner::PartnerConfig>) -> SettingsView {
+fn view(file: &ConfigFile, facts: SecretFacts, klikit: Option<crate::partner::PartnerConfig>, tunnel: &TunnelSettings) -> SettingsView {
     let board = file.board.unwrap_or_default();
     SettingsView {
+        public_url: tunnel.public_url.clone(),
+        tunnel_token_configured: tunnel.token.is_some(),
+        warnings: Vec::new(),
         klikit_configured: klikit.is_some(),
         klikit_api_url: klikit.map(|c| c.base_url),
         branches: file.branches.clone().unwrap_or_default(),
@@ -94,7 +108,7 @@ fn view(file: &ConfigFile, facts: SecretFacts, klikit: Option<crate::partner::Pa
         late_after_minutes: board.late_after_minutes,
         chime: board.chime,
         chime_repeat: board.chime_repeat,
-        tunnel: file.tunnel.unwrap_or_default(),
+        tunnel: tunnel.mode,
         status_names: file.status_names.clone(),
     }
 }
@@ -121,7 +135,8 @@ pub async fn put_settings(
     let now = OffsetDateTime::now_utc();
     let window = time::Duration::try_from(state.config.secret_rotation).unwrap_or(time::Duration::DAY);
     let in_force = state.intake.current_secret();
-    let secret = apply(&mut file, update, in_force.as_ref(), now + window)?;
+    let applied = apply(&mut file, update, in_force.as_ref(), now + window, &state.tunnel_control.current())?;
+    let secret = applied.secret;
     let dir = state.config.data_dir.clone();
     let saved = file.clone();
     tokio::task::spawn_blocking(move || config::save_config_file(&dir, &saved)).await.map_err(|_| SettingsError::Task)??;
@@ -141,7 +156,31 @@ pub async fn put_settings(
         (Some(_), None) => tracing::info!("klikit partner keys saved; they take effect at the next start"),
         (None, _) => {}
     }
-    Ok(Json(view_of(&file, &state)))
+    if let Some(tunnel) = applied.tunnel {
+        state.tunnel_control.set(tunnel);
+    }
+    let mut answer = view_of(&file, &state);
+    answer.warnings = applied.warnings;
+    Ok(Json(answer))
+}
+
+/// What a valid change does besides the file.
+#[derive(Debug, Default)]
+struct Applied {
+    /// The new webhook secret, for the intake.
+    secret: Option<WebhookSecret>,
+    /// The new tunnel settings, when the change touched them.
+    tunnel: Option<TunnelSettings>,
+    /// Shown to the person (see [`SettingsView::warnings`]).
+    warnings: Vec<String>,
+}
+
+/// A pasted value without the whitespace around it, and whether there was
+/// any. `None` for a blank one (a blank field changes nothing).
+fn pasted(raw: Option<&str>) -> Option<(&str, bool)> {
+    let raw = raw?;
+    let trimmed = raw.trim();
+    (!trimmed.is_empty()).then_some((trimmed, trimmed.len() != raw.len()))
 }
 
 /// Applies a change of klikit partner keys to `file`, validated. Returns the
@@ -167,11 +206,34 @@ fn klikit_keys(file: &mut ConfigFile, update: &SettingsUpdate, current: Option<c
 /// secret when there is one. Leaves `file` untouched on an error.
 /// A new secret replaces `in_force` (the one deliveries are checked with
 /// now), which stays accepted until `window_end`.
-fn apply(file: &mut ConfigFile, update: SettingsUpdate, in_force: Option<&WebhookSecret>, window_end: OffsetDateTime) -> Result<Option<WebhookSecret>, SettingsError> {
-    let secret = match update.webhook_secret.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) if s.len() > MAX_SECRET_LEN => return Err(SettingsError::Invalid(format!("the webhook secret is longer than {MAX_SECRET_LEN} characters"))),
-        Some(s) => Some(WebhookSecret::new(s).ok_or_else(|| SettingsError::Invalid("the webhook secret is empty".into()))?),
+/// `tunnel_now` is what the tunnel runs with now (the environment's token
+/// counts for a named tunnel).
+fn apply(file: &mut ConfigFile, update: SettingsUpdate, in_force: Option<&WebhookSecret>, window_end: OffsetDateTime, tunnel_now: &TunnelSettings) -> Result<Applied, SettingsError> {
+    let mut warnings = Vec::new();
+    let secret = match pasted(update.webhook_secret.as_deref()) {
+        None => None,
+        Some((s, _)) if s.len() > MAX_SECRET_LEN => return Err(SettingsError::Invalid(format!("the webhook secret is longer than {MAX_SECRET_LEN} characters"))),
+        Some((s, trimmed)) => {
+            if trimmed {
+                warnings.push(SECRET_TRIMMED.to_string());
+            }
+            Some(WebhookSecret::new(s).ok_or_else(|| SettingsError::Invalid("the webhook secret is empty".into()))?)
+        }
+    };
+    let token = match pasted(update.tunnel_token.as_deref()) {
+        None => None,
+        Some((t, _)) if t.len() > 4096 || t.contains(char::is_whitespace) => return Err(SettingsError::Invalid("the tunnel token is one word of at most 4096 characters: paste it again".into())),
+        Some((t, trimmed)) => {
+            if trimmed {
+                warnings.push(TOKEN_TRIMMED.to_string());
+            }
+            crate::config::Secret::new(t)
+        }
+    };
+    let public_url = match update.public_url.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(url) => Some(Some(config::public_url(url).map_err(|e| SettingsError::Invalid(e.to_string()))?)),
     };
     let mut board = file.board.unwrap_or_default();
     board.warn_after_minutes = update.warn_after_minutes.unwrap_or(board.warn_after_minutes);
@@ -186,8 +248,14 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate, in_force: Option<&Webhoo
     if let Some(retention) = &update.retention {
         retention.check().map_err(SettingsError::Invalid)?;
     }
-    if update.tunnel == Some(TunnelMode::Named) && file.tunnel_token.is_none() {
-        return Err(SettingsError::Invalid("a named tunnel needs its token: set KDS_TUNNEL_TOKEN or tunnel_token in config.toml first".into()));
+    let tunnel_touched = update.tunnel.is_some() || token.is_some() || public_url.is_some();
+    let tunnel = TunnelSettings {
+        mode: update.tunnel.unwrap_or(tunnel_now.mode),
+        token: token.clone().or_else(|| tunnel_now.token.clone()),
+        public_url: public_url.clone().unwrap_or_else(|| tunnel_now.public_url.clone()),
+    };
+    if tunnel.mode == TunnelMode::Named && tunnel.token.is_none() {
+        return Err(SettingsError::Invalid("a named tunnel needs its token: paste the token Cloudflare gave for it".into()));
     }
 
     if let Some(new) = &secret {
@@ -208,7 +276,13 @@ fn apply(file: &mut ConfigFile, update: SettingsUpdate, in_force: Option<&Webhoo
     if let Some(retention) = update.retention {
         file.retention = Some(retention);
     }
-    Ok(secret)
+    if let Some(token) = &token {
+        file.tunnel_token = Some(token.expose().to_string());
+    }
+    if let Some(url) = public_url {
+        file.public_url = url;
+    }
+    Ok(Applied { secret, tunnel: tunnel_touched.then_some(tunnel), warnings })
 }
 
 fn status_names(names: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, SettingsError> {
@@ -236,19 +310,19 @@ mod tests {
     const END: OffsetDateTime = time::macros::datetime!(2026-07-16 18:00 UTC);
 
     fn apply_now(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<WebhookSecret>, SettingsError> {
-        apply(file, update, None, END)
+        apply(file, update, None, END, &TunnelSettings::default()).map(|a| a.secret)
     }
 
     #[test]
     fn a_new_secret_keeps_the_one_in_force_until_the_window_ends() {
         let mut file = ConfigFile { webhook_secret: Some("file-secret".into()), ..Default::default() };
         let in_force = WebhookSecret::new("env-secret").unwrap();
-        let new = apply(&mut file, update(json!({"webhook_secret": "new-secret"})), Some(&in_force), END).unwrap();
+        let new = apply(&mut file, update(json!({"webhook_secret": "new-secret"})), Some(&in_force), END, &TunnelSettings::default()).unwrap().secret;
         assert_eq!(new, WebhookSecret::new("new-secret"));
         assert_eq!(file.webhook_secret_previous.as_deref(), Some("env-secret"), "the previous secret is the one klikit signed with until now");
         assert_eq!(file.webhook_secret_previous_until.as_deref(), Some("2026-07-16T18:00:00Z"), "kept in config.toml, so it survives a restart");
         let mut same = file.clone();
-        apply(&mut same, update(json!({"webhook_secret": "new-secret"})), new.as_ref(), END + time::Duration::DAY).unwrap();
+        apply(&mut same, update(json!({"webhook_secret": "new-secret"})), new.as_ref(), END + time::Duration::DAY, &TunnelSettings::default()).unwrap();
         assert_eq!(same.webhook_secret_previous_until, file.webhook_secret_previous_until, "saving the same secret again starts no new window");
     }
 
@@ -313,11 +387,43 @@ mod tests {
             ..Default::default()
         };
         let keys = crate::partner::PartnerConfig::new(crate::partner::client::DEV_BASE, "pk-never-shown", "sk-never-shown");
-        let shown = serde_json::to_string(&view(&file, SecretFacts { configured: true, source: SecretSource::File, rotation_hours: 24 }, keys)).unwrap();
-        for secret in ["whsec-never-shown", "pk-never-shown", "sk-never-shown"] {
+        let tunnel = TunnelSettings { mode: TunnelMode::Named, token: crate::config::Secret::new("tok-never-shown"), public_url: None };
+        let shown = serde_json::to_string(&view(&file, SecretFacts { configured: true, source: SecretSource::File, rotation_hours: 24 }, keys, &tunnel)).unwrap();
+        for secret in ["whsec-never-shown", "pk-never-shown", "sk-never-shown", "tok-never-shown"] {
             assert!(!shown.contains(secret), "{secret} must never be in an answer: {shown}");
         }
         assert!(shown.contains("\"klikit_configured\":true"));
         assert!(shown.contains("\"secret_configured\":true"));
+        assert!(shown.contains("\"tunnel_token_configured\":true"));
+    }
+
+    #[test]
+    fn a_pasted_secret_loses_its_whitespace_and_the_answer_says_so() {
+        let mut file = ConfigFile::default();
+        let applied = apply(&mut file, update(json!({"webhook_secret": "\n  whsec-pasted\r\n"})), None, END, &TunnelSettings::default()).unwrap();
+        assert_eq!(file.webhook_secret.as_deref(), Some("whsec-pasted"), "the core trims, the board only shows the warning");
+        assert_eq!(applied.warnings, [SECRET_TRIMMED], "the trim is announced, not silent");
+        let applied = apply(&mut file, update(json!({"webhook_secret": "whsec-clean"})), None, END, &TunnelSettings::default()).unwrap();
+        assert!(applied.warnings.is_empty(), "a clean paste has no warning: {:?}", applied.warnings);
+    }
+
+    #[test]
+    fn tunnel_changes_become_settings_to_apply_at_once() {
+        let now = TunnelSettings::default();
+        let mut file = ConfigFile::default();
+        let err = apply(&mut file, update(json!({"tunnel": "named"})), None, END, &now).unwrap_err();
+        assert!(matches!(err, SettingsError::Invalid(ref m) if m.contains("token")), "named without any token is refused: {err}");
+        let applied = apply(&mut file, update(json!({"tunnel": "named", "tunnel_token": " tok-123\n"})), None, END, &now).unwrap();
+        let tunnel = applied.tunnel.expect("a tunnel change is applied at once");
+        assert_eq!((tunnel.mode, tunnel.token.as_ref().map(|t| t.expose())), (TunnelMode::Named, Some("tok-123")));
+        assert_eq!(applied.warnings, [TOKEN_TRIMMED]);
+        assert_eq!(file.tunnel_token.as_deref(), Some("tok-123"), "kept for the next start");
+        let with_env_token = TunnelSettings { token: crate::config::Secret::new("from-env"), ..Default::default() };
+        assert!(apply(&mut ConfigFile::default(), update(json!({"tunnel": "named"})), None, END, &with_env_token).is_ok(), "the token in force (from the environment) counts");
+        let applied = apply(&mut file, update(json!({"tunnel": "off", "public_url": "https://orders.example.com/"})), None, END, &tunnel).unwrap();
+        let own = applied.tunnel.unwrap();
+        assert_eq!((own.mode, own.public_url.as_deref()), (TunnelMode::Off, Some("https://orders.example.com")), "own proxy: off with a public URL");
+        assert!(apply(&mut file, update(json!({"public_url": "orders.example.com"})), None, END, &own).is_err(), "a URL without a scheme is refused");
+        assert!(apply(&mut file, update(json!({"chime": true})), None, END, &own).unwrap().tunnel.is_none(), "a change elsewhere leaves the tunnel alone");
     }
 }

@@ -155,6 +155,11 @@ fn delivery_source(event_id: &str) -> &'static str {
 /// intake's recent refusals, newest first.
 pub async fn deliveries(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Result<Json<DeliveryList>, ApiError> {
     let limit = limit(&q)?;
+    Ok(Json(delivery_list(&state, limit).await?))
+}
+
+/// The newest `limit` deliveries and refusals (also for the diagnostics zip).
+pub async fn delivery_list(state: &AppState, limit: usize) -> Result<DeliveryList, ApiError> {
     let stored = state.store.recent_deliveries(limit).await?;
     let mut rows: Vec<Delivery> = stored
         .into_iter()
@@ -187,7 +192,7 @@ pub async fn deliveries(State(state): State<AppState>, Query(q): Query<HashMap<S
     }));
     rows.sort_by(|a, b| b.received_at.cmp(&a.received_at));
     rows.truncate(limit);
-    Ok(Json(DeliveryList { deliveries: rows }))
+    Ok(DeliveryList { deliveries: rows })
 }
 
 fn limit(q: &HashMap<String, String>) -> Result<usize, ApiError> {

@@ -277,11 +277,7 @@ impl Config {
             None => file.kiosk.unwrap_or(false),
         };
         if let Some(url) = env("KDS_PUBLIC_URL").or(file.public_url) {
-            let url = url.trim().trim_end_matches('/').to_string();
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ConfigError::Invalid { name: "public_url", reason: format!("{url:?} is not a URL like https://orders.example.com") });
-            }
-            config.public_url = Some(url);
+            config.public_url = Some(public_url(&url)?);
         }
         for (code, name) in file.status_names {
             let code = code.trim().parse::<i64>().map_err(|_| ConfigError::Invalid {
@@ -361,6 +357,24 @@ impl Config {
 }
 
 /// The OS's per-user data directory for kds (`~/.local/share/kds` on Linux).
+/// A public base URL, checked and without a trailing `/`
+/// (`https://orders.example.com`).
+pub fn public_url(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim().trim_end_matches('/').to_string();
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or("");
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(ConfigError::Invalid { name: "public_url", reason: format!("{url:?} is not a URL like https://orders.example.com") });
+    }
+    Ok(url)
+}
+
+/// The data dir [`Config::load`] will use: the flag, else `KDS_DATA_DIR`,
+/// else the OS default. For what must start before the configuration is
+/// read (the log file).
+pub fn data_dir_from(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.or_else(|| std::env::var_os("KDS_DATA_DIR").filter(|v| !v.is_empty()).map(PathBuf::from)).or_else(default_data_dir)
+}
+
 pub fn default_data_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "kds").map(|d| d.data_dir().to_path_buf())
 }

@@ -108,6 +108,12 @@ impl Intake {
         self.secrets.read().unwrap().first().cloned()
     }
 
+    /// Every secret accepted now, the current one first (for masking them
+    /// in the diagnostics zip; never for display).
+    pub fn accepted_secrets(&self) -> Vec<WebhookSecret> {
+        self.secrets.read().unwrap().clone()
+    }
+
     /// Whether any secret is configured.
     pub fn secret_configured(&self) -> bool {
         !self.secrets.read().unwrap().is_empty()

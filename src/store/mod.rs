@@ -35,6 +35,7 @@ mod reads;
 mod reports;
 mod retention;
 mod stations;
+mod seen;
 mod tickets;
 mod writer;
 
@@ -51,6 +52,7 @@ pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
 pub use reports::{ColumnMove, ReportTicket};
 pub use retention::{Pruned, RetentionPolicy};
+pub use seen::SeenIds;
 pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
 pub use stations::BrandSeen;
 pub use tickets::{ApplyError, DeliveryApplied, TicketChange, TicketEvent, TicketTx};

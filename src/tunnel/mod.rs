@@ -4,7 +4,8 @@
 //! stop). The parts: [`status`] (what the child's signals add up to, and
 //! which changes raise [`crate::alert::Alert::TunnelDown`] /
 //! [`crate::alert::Alert::TunnelUp`]; pure), [`backoff`] (the restart
-//! schedule), `supervisor` (the task that runs, watches and restarts the
+//! schedule), `control` (the settings Settings change while kds runs, and
+//! the task that replaces the supervisor on each change), `supervisor` (the task that runs, watches and restarts the
 //! child and publishes its [`TunnelStatus`] through a `tokio::sync::watch`
 //! channel), [`process`] (spawning and killing) and [`log`] (reading its log
 //! lines). It never
@@ -45,6 +46,8 @@
 //! the kernel kills the child.
 
 pub mod backoff;
+mod control;
+pub mod install;
 pub mod log;
 pub mod process;
 pub mod status;
@@ -61,8 +64,8 @@ use crate::alert::Alerts;
 use crate::config::{Config, Secret, TunnelMode};
 use crate::shutdown::{self, Trigger};
 pub use backoff::Backoff;
+pub use control::{TunnelControl, TunnelSettings};
 pub use status::{alert_for, TunnelState, TunnelStatus};
-use supervisor::Supervisor;
 
 /// How the supervisor runs cloudflared. [`TunnelOptions::from_config`] gives
 /// the production values; tests shorten the timings.
@@ -124,31 +127,38 @@ impl TunnelOptions {
     }
 }
 
-/// The running supervisor (or a switched-off one).
+/// The running tunnel: the task that follows the tunnel settings and runs
+/// a supervisor for each (or nothing, while they say `off`).
 pub struct Tunnel {
     status: watch::Receiver<TunnelStatus>,
+    control: TunnelControl,
     stop: Trigger,
     task: Option<JoinHandle<()>>,
 }
 
 impl Tunnel {
-    /// Starts supervising cloudflared per `options`; with mode `off` it only
-    /// publishes `off`. Must be called inside a Tokio runtime.
+    /// Starts following the settings in `options` (and every change made
+    /// through [`Tunnel::control`]); with mode `off` it only publishes `off`
+    /// until a change. Must be called inside a Tokio runtime.
     pub fn start(options: TunnelOptions, alerts: Alerts) -> Tunnel {
         let (status_tx, status) = watch::channel(TunnelStatus::off());
         let (stop, stop_rx) = shutdown::channel();
-        let task = (options.mode != TunnelMode::Off).then(|| {
-            tracing::info!(mode = ?options.mode, target = %options.target, "tunnel supervisor starting");
-            tokio::spawn(Supervisor::new(options, alerts, status_tx, stop_rx).run())
-        });
-        Tunnel { status, stop, task }
+        let (control, wanted) = TunnelControl::new(TunnelSettings::of(&options));
+        let task = tokio::spawn(control::follow(options, alerts, std::sync::Arc::new(status_tx), wanted, stop_rx));
+        Tunnel { status, control, stop, task: Some(task) }
     }
 
-    /// A tunnel that is off.
+    /// A tunnel that is off and stays off (changes go nowhere).
     pub fn off() -> Tunnel {
         let (_, status) = watch::channel(TunnelStatus::off());
         let (stop, _) = shutdown::channel();
-        Tunnel { status, stop, task: None }
+        let (control, _) = TunnelControl::new(TunnelSettings::default());
+        Tunnel { status, control, stop, task: None }
+    }
+
+    /// The handle Settings changes the tunnel through.
+    pub fn control(&self) -> TunnelControl {
+        self.control.clone()
     }
 
     /// The current status, and changes to it.
@@ -157,7 +167,7 @@ impl Tunnel {
     }
 
     /// Stops the child (SIGTERM, then SIGKILL after the grace time) and the
-    /// supervisor. Returns once the child is reaped.
+    /// supervisor, and stops following changes. Returns once the child is reaped.
     pub async fn stop(mut self) {
         self.stop.fire();
         if let Some(task) = self.task.take() {

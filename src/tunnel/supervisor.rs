@@ -9,6 +9,7 @@
 //! child's environment and is masked in every log line it forwards.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -34,12 +35,13 @@ enum RunEnd {
 pub(super) struct Supervisor {
     options: TunnelOptions,
     alerts: Alerts,
-    status: watch::Sender<TunnelStatus>,
+    /// Shared with the next supervisor after a settings change.
+    status: Arc<watch::Sender<TunnelStatus>>,
     stop: Shutdown,
 }
 
 impl Supervisor {
-    pub(super) fn new(options: TunnelOptions, alerts: Alerts, status: watch::Sender<TunnelStatus>, stop: Shutdown) -> Supervisor {
+    pub(super) fn new(options: TunnelOptions, alerts: Alerts, status: Arc<watch::Sender<TunnelStatus>>, stop: Shutdown) -> Supervisor {
         Supervisor { options, alerts, status, stop }
     }
 

@@ -429,6 +429,63 @@ pub struct StoreDown {
     pub status: StoreStatus,
 }
 
+/// `GET /api/about`: what Settings' About section shows. Nothing secret.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    /// kds's version (`kds --version`).
+    pub version: String,
+    /// Where the database, `config.toml` and the logs live.
+    pub data_dir: String,
+    /// The current rotating log file.
+    pub log_file: String,
+    /// The intake listener's bound address (the tunnel points here).
+    pub intake_listen: String,
+    /// The app listener's bound address (board and API).
+    pub app_listen: String,
+    /// The webhook's path on the intake listener.
+    pub webhook_path: String,
+}
+
+/// `GET /api/setup`: what the first-run setup shows. Nothing secret.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Setup {
+    /// No webhook secret yet: the board opens the setup by itself.
+    pub needed: bool,
+    pub secret_configured: bool,
+    /// The tunnel as `GET /api/health` shows it.
+    pub tunnel: TunnelHealth,
+    /// The public base URL configured (own proxy or named tunnel), if any.
+    pub public_url: Option<String>,
+    /// The full URL to give klikit (`…/webhooks/klikit`), once one is known.
+    pub webhook_url: Option<String>,
+    /// `cloudflared` was found (configured path or PATH).
+    pub cloudflared_found: bool,
+    /// The operating system kds runs on, as a person knows it.
+    pub os: String,
+    /// How to install cloudflared on it, one step per line.
+    pub install_help: Vec<String>,
+    /// The brands and branches orders came in for, newest first (for the
+    /// email to the klikit operator).
+    pub seen: Vec<SeenIds>,
+}
+
+/// One brand and branch orders came in for.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenIds {
+    pub brand_id: Option<i64>,
+    pub brand_title: Option<String>,
+    pub branch_id: Option<i64>,
+}
+
+impl From<crate::store::SeenIds> for SeenIds {
+    fn from(s: crate::store::SeenIds) -> SeenIds {
+        SeenIds { brand_id: s.brand_id, brand_title: s.brand_title, branch_id: s.branch_id }
+    }
+}
+
 /// `GET /api/settings` and the answer to a `PUT`. Never holds a secret:
 /// only whether one is configured.
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -459,6 +516,15 @@ pub struct Settings {
     /// Retention periods and the night work (`[retention]`); a change
     /// takes effect at the next start.
     pub retention: RetentionSettings,
+    /// The public base URL in use (a named tunnel's hostname, or the
+    /// kitchen's own proxy), if any.
+    pub public_url: Option<String>,
+    /// A named tunnel token is in use (it is never shown).
+    pub tunnel_token_configured: bool,
+    /// What the last change did that the person should know, e.g. that
+    /// spaces or line breaks around a pasted secret were removed. Empty
+    /// on a `GET`.
+    pub warnings: Vec<String>,
 }
 
 impl Default for Settings {
@@ -481,12 +547,15 @@ impl Default for Settings {
             klikit_api_url: None,
             branches: Vec::new(),
             retention: RetentionSettings::default(),
+            public_url: None,
+            tunnel_token_configured: false,
+            warnings: Vec::new(),
         }
     }
 }
 
 /// `PUT /api/settings`: every field optional; `webhook_secret` only when it
-/// changes.
+/// changes. Tunnel mode, token and public URL apply at once.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[cfg_attr(test, ts(optional_fields))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -506,6 +575,10 @@ pub struct SettingsUpdate {
     pub branches: Option<Vec<i64>>,
     /// The whole `[retention]` table, checked (periods and quiet hour).
     pub retention: Option<RetentionSettings>,
+    /// Write-only: a named tunnel's token.
+    pub tunnel_token: Option<String>,
+    /// The public base URL (own proxy or named tunnel); `""` clears it.
+    pub public_url: Option<String>,
 }
 
 /// `POST /api/tickets/{order_id}/{action}`'s optional body: the column the

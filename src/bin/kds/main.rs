@@ -10,6 +10,8 @@
 //! - `kds dev fake-printer`: run a fake ESC/POS network printer that prints what it gets on stdout, for demos and tests.
 //! - `kds backup`: write a consistent copy of the database (works while kds runs).
 //! - `kds restore`: replace the database with a checked backup (only while kds is stopped).
+//! - `kds service install` / `uninstall`: run kds as a systemd user service (restarted on failure).
+//! - `kds diagnostics`: save the running kds's diagnostics zip (every secret masked).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +24,7 @@ use futures_util::future::BoxFuture;
 use kds::client::{self, ClientError, Delivery};
 use kds::klikit::WebhookSecret;
 
+mod service;
 mod status;
 
 #[derive(Parser)]
@@ -45,6 +48,17 @@ enum KlikitCommand {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Subcommand)]
+enum ServiceCommand {
+    /// Write ~/.config/systemd/user/kds.service (`kds serve` on the data dir, restarted on failure) and enable it with systemctl --user (or say what to do without systemd).
+    Install {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Stop and disable the unit, and remove its file.
+    Uninstall,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +100,11 @@ enum Command {
     Klikit {
         #[command(subcommand)]
         command: KlikitCommand,
+    },
+    /// Keep kds running on a headless PC: a systemd user service.
+    Service {
+        #[command(subcommand)]
+        command: ServiceCommand,
     },
     /// Development tools.
     Dev {
@@ -167,6 +186,15 @@ enum Command {
         common: Common,
         file: PathBuf,
     },
+    /// Save the running kds's diagnostics zip (health, recent deliveries, logs, version, configuration; every secret masked) to FILE (default: kds-diagnostics-<now>.zip here).
+    Diagnostics {
+        #[command(flatten)]
+        common: Common,
+        /// App listener of the running kds. Env: KDS_LISTEN. Default 127.0.0.1:8787.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        file: Option<PathBuf>,
+    },
     /// Post generated, signed orders and report throughput and ack latency.
     Load {
         #[command(flatten)]
@@ -192,11 +220,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KDS_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // `kds serve` also logs to the rotating file in its data dir; the
+    // one-shot commands only to the terminal.
+    let log_dir = match &cli.command {
+        Command::Serve { common, .. } => kds::config::data_dir_from(common.data_dir.clone()),
+        _ => None,
+    };
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if let Some(e) = kds::logs::init(log_dir.as_deref(), ansi) {
+        tracing::warn!(error = %e, "no log file in the data dir; logging to the terminal only");
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -339,6 +373,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Service { command: ServiceCommand::Install { common } } => {
+            let data_dir = kds::config::data_dir_from(common.data_dir).context("no data dir: pass --data-dir")?;
+            service::install(&data_dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Service { command: ServiceCommand::Uninstall } => {
+            service::uninstall()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diagnostics { common, listen, file } => {
+            let config = Config::load(Overrides { data_dir: common.data_dir, listen, ..Default::default() })?;
+            let app_url = kds::selftest::local_url(config.listen);
+            let zip = fetch_diagnostics(&app_url, &config).await.with_context(|| format!("no diagnostics from {app_url}: is `kds serve` running?"))?;
+            let file = file.unwrap_or_else(|| PathBuf::from(format!("kds-diagnostics-{}.zip", file_stamp())));
+            std::fs::write(&file, &zip).with_context(|| format!("cannot write {}", file.display()))?;
+            println!("diagnostics written: {} ({} bytes)", file.display(), zip.len());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { common, file } => {
             let config = Config::load(Overrides { data_dir: common.data_dir, ..Default::default() })?;
             let dest = file.unwrap_or_else(|| config.data_dir.join(kds::store::BACKUP_DIR).join(format!("kds-{}.sqlite", file_stamp())));
@@ -389,16 +441,32 @@ fn signed_post(secret: WebhookSecret) -> impl Fn(Arc<str>, kds_sim::Delivery) ->
     }
 }
 
-/// `GET /api/health` on the app listener at `app_url`.
-async fn fetch_health(app_url: &str, config: &Config) -> Result<kds::api::wire::Health> {
-    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build()?;
-    let mut req = client.get(format!("{app_url}/api/health"));
+/// `GET {app_url}{path}` on the running kds, with the API token when one is
+/// configured, waiting at most `secs`.
+async fn api_get(app_url: &str, path: &str, config: &Config, secs: u64) -> Result<reqwest::Response> {
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(secs)).build()?;
+    let mut req = client.get(format!("{app_url}{path}"));
     if let Some(token) = &config.api_token {
         req = req.bearer_auth(token.expose());
     }
-    let res = req.send().await?;
+    Ok(req.send().await?)
+}
+
+/// `GET /api/health` on the app listener at `app_url`.
+async fn fetch_health(app_url: &str, config: &Config) -> Result<kds::api::wire::Health> {
+    let res = api_get(app_url, "/api/health", config, 5).await?;
     let status = res.status();
     res.json().await.with_context(|| format!("{app_url}/api/health answered {status} without a health report"))
+}
+
+/// `GET /api/diagnostics.zip` on the app listener at `app_url`.
+async fn fetch_diagnostics(app_url: &str, config: &Config) -> Result<Vec<u8>> {
+    let res = api_get(app_url, "/api/diagnostics.zip", config, 60).await?;
+    let status = res.status();
+    if !status.is_success() {
+        bail!("{app_url} answered {status}");
+    }
+    Ok(res.bytes().await?.to_vec())
 }
 
 /// Now as a file-name-safe UTC stamp: `20261130T040000Z`.

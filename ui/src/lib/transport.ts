@@ -56,11 +56,19 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export const getJson = <T>(path: string) => call<T>("GET", path);
 
-/// A file from the API (the CSV export), with the token like every call.
+/// A file from the API (the CSV export, the diagnostics zip), with the token like every call.
 export async function getBlob(path: string): Promise<Blob> {
   const bearer = apiToken();
   const response = await fetch(path, { cache: "no-store", headers: bearer ? { Authorization: `Bearer ${bearer}` } : {} });
-  if (!response.ok) throw new ApiError(response.status, (await response.json().catch(() => null)) as ApiError["body"]);
+  if (!response.ok) {
+    let body: ApiError["body"] = null;
+    try {
+      body = (await response.json()) as ApiError["body"];
+    } catch {
+      body = null;
+    }
+    throw new ApiError(response.status, body);
+  }
   return response.blob();
 }
 export const postJson = <T>(path: string, body?: unknown) => call<T>("POST", path, body);

@@ -673,11 +673,26 @@ branches: Array<number>,
  * Retention periods and the night work (`[retention]`); a change
  * takes effect at the next start.
  */
-retention: RetentionSettings, };
+retention: RetentionSettings, 
+/**
+ * The public base URL in use (a named tunnel's hostname, or the
+ * kitchen's own proxy), if any.
+ */
+public_url: string | null, 
+/**
+ * A named tunnel token is in use (it is never shown).
+ */
+tunnel_token_configured: boolean, 
+/**
+ * What the last change did that the person should know, e.g. that
+ * spaces or line breaks around a pasted secret were removed. Empty
+ * on a `GET`.
+ */
+warnings: Array<string>, };
 
 /**
  * `PUT /api/settings`: every field optional; `webhook_secret` only when it
- * changes.
+ * changes. Tunnel mode, token and public URL apply at once.
  */
 export type SettingsUpdate = { webhook_secret?: string, warn_after_minutes?: number, late_after_minutes?: number, chime?: boolean, chime_repeat?: boolean, tunnel?: TunnelMode, status_names?: { [key in string]: string }, 
 /**
@@ -687,7 +702,15 @@ klikit_partner_key?: string, klikit_partner_secret?: string, klikit_api_url?: st
 /**
  * The whole `[retention]` table, checked (periods and quiet hour).
  */
-retention?: RetentionSettings, };
+retention?: RetentionSettings, 
+/**
+ * Write-only: a named tunnel's token.
+ */
+tunnel_token?: string, 
+/**
+ * The public base URL (own proxy or named tunnel); `""` clears it.
+ */
+public_url?: string, };
 
 /**
  * How a hop went.
@@ -824,3 +847,75 @@ timezone: string, filter: ReportFilter, options: ReportOptions,
  * No order matched: the view shows its empty state.
  */
 empty: boolean, orders_per_hour: OrdersPerHour, columns: Array<ColumnTime>, stations: Array<StationTime>, late: LateShare, summary: DaySummary, };
+
+/**
+ * `GET /api/about`: what Settings' About section shows. Nothing secret.
+ */
+export type About = { 
+/**
+ * kds's version (`kds --version`).
+ */
+version: string, 
+/**
+ * Where the database, `config.toml` and the logs live.
+ */
+data_dir: string, 
+/**
+ * The current rotating log file.
+ */
+log_file: string, 
+/**
+ * The intake listener's bound address (the tunnel points here).
+ */
+intake_listen: string, 
+/**
+ * The app listener's bound address (board and API).
+ */
+app_listen: string, 
+/**
+ * The webhook's path on the intake listener.
+ */
+webhook_path: string, };
+
+/**
+ * `GET /api/setup`: what the first-run setup shows. Nothing secret.
+ */
+export type Setup = { 
+/**
+ * No webhook secret yet: the board opens the setup by itself.
+ */
+needed: boolean, secret_configured: boolean, 
+/**
+ * The tunnel as `GET /api/health` shows it.
+ */
+tunnel: TunnelHealth, 
+/**
+ * The public base URL configured (own proxy or named tunnel), if any.
+ */
+public_url: string | null, 
+/**
+ * The full URL to give klikit (`…/webhooks/klikit`), once one is known.
+ */
+webhook_url: string | null, 
+/**
+ * `cloudflared` was found (configured path or PATH).
+ */
+cloudflared_found: boolean, 
+/**
+ * The operating system kds runs on, as a person knows it.
+ */
+os: string, 
+/**
+ * How to install cloudflared on it, one step per line.
+ */
+install_help: Array<string>, 
+/**
+ * The brands and branches orders came in for, newest first (for the
+ * email to the klikit operator).
+ */
+seen: Array<SeenIds>, };
+
+/**
+ * One brand and branch orders came in for.
+ */
+export type SeenIds = { brand_id: number | null, brand_title: string | null, branch_id: number | null, };
