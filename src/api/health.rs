@@ -45,7 +45,7 @@ pub async fn snapshot(state: &AppState) -> Result<Health, StoreError> {
             store_unavailable: stats.store_unavailable,
             last_received_at: counts.last_received_at,
         },
-        store: StoreHealth { status: if state.store.read_only() { StoreStatus::ReadOnly } else { StoreStatus::Ok }, deliveries: counts.total, unprocessable: counts.unprocessable },
+        store: StoreHealth { status: if state.store.read_only() { StoreStatus::ReadOnly } else if state.store.corrupt() { StoreStatus::Corrupt } else { StoreStatus::Ok }, deliveries: counts.total, unprocessable: counts.unprocessable },
         applier: ApplierHealth { pending: counts.pending, lag_ms },
         tunnel: TunnelHealth::new(&state.tunnel.borrow(), state.tunnel_control.current().mode),
         printers,

@@ -119,11 +119,15 @@ pub struct StoreOptions {
     /// kds runs no checkpoint of its own (no checkpointer, no automatic
     /// checkpoint, no final one at close), so it never races Litestream's.
     pub litestream: bool,
+    /// The largest database checked page by page before `open` returns;
+    /// a bigger one is checked right after, beside the running kds
+    /// ([`Store::corrupt`]). 256 MiB by default.
+    pub check_at_start_max_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { group_commit: true, synchronous_full: true, max_page_count: None, litestream: false }
+        Self { group_commit: true, synchronous_full: true, max_page_count: None, litestream: false, check_at_start_max_bytes: open::CHECK_AT_START_MAX_BYTES }
     }
 }
 
@@ -147,6 +151,8 @@ struct Inner {
     /// SQLite opened the file read-only (no write permission, a read-only
     /// file system): nothing can be stored.
     read_only: bool,
+    /// The integrity check after start (a big database's) found damage.
+    found_corrupt: Arc<std::sync::atomic::AtomicBool>,
     /// Which printers print what for a ticket change (`print_jobs`); `None`
     /// when no printer is configured.
     print_plan: Mutex<Option<PrintPlan>>,
@@ -157,6 +163,12 @@ impl Store {
     /// must then be refused, never acknowledged.
     pub fn read_only(&self) -> bool {
         self.inner.read_only
+    }
+
+    /// Whether the integrity check that runs after start on a big database
+    /// found damage (a small one is checked before start, and refused).
+    pub fn corrupt(&self) -> bool {
+        self.inner.found_corrupt.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Where the database file lives.

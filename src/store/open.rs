@@ -66,11 +66,16 @@ impl Store {
         }
         // A page damaged in the middle of the file is only found when read:
         // check them all now rather than answer 503 later with the intake
-        // still saying 200.
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
-        if check != "ok" {
-            let first: Vec<&str> = check.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("***")).take(2).collect();
-            return Err(StoreError::Corrupt { path: path.to_owned(), reason: format!("quick_check: {}", first.join("; ")) });
+        // still saying 200. A big database (a year of orders) is checked
+        // after start instead, so that a kitchen is never kept waiting a
+        // minute for its board (see `background_check`).
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let check_later = size > options.check_at_start_max_bytes;
+        if !check_later {
+            let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(corrupt)?;
+            if let Some(reason) = check_failure(&check) {
+                return Err(StoreError::Corrupt { path: path.to_owned(), reason });
+            }
         }
         migrate(&mut conn).map_err(|e| match e {
             StoreError::Sqlite(reason) => StoreError::Corrupt { path: path.to_owned(), reason },
@@ -98,8 +103,13 @@ impl Store {
             .spawn(move || writer_loop(conn, rx, max_batch, options.synchronous_full, checkpointer))
             .map_err(|e| StoreError::Open { path: path.to_owned(), reason: format!("cannot start writer thread: {e}") })?;
 
+        let found_corrupt = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if check_later {
+            background_check(path.to_owned(), found_corrupt.clone());
+        }
         Ok(Store {
             inner: Arc::new(Inner {
+                found_corrupt,
                 path: path.to_owned(),
                 jobs: Mutex::new(Some(tx)),
                 writer: Mutex::new(Some(writer)),
@@ -110,6 +120,50 @@ impl Store {
                 print_plan: Mutex::new(None),
             }),
         })
+    }
+}
+
+/// The largest database whose every page is checked before start (a few
+/// hundred milliseconds on a kitchen PC); bigger ones are checked right
+/// after start, beside the running kds.
+pub(super) const CHECK_AT_START_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The first two problems `PRAGMA quick_check` reported, or `None` for ok.
+fn check_failure(check: &str) -> Option<String> {
+    if check == "ok" {
+        return None;
+    }
+    let first: Vec<&str> = check.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("***")).take(2).collect();
+    Some(format!("quick_check: {}", first.join("; ")))
+}
+
+/// Checks every page of a big database on its own read-only connection and
+/// thread, while kds runs. A fault found sets `found_corrupt` (health then
+/// says `corrupt`) and logs the restore command; a failure to read for
+/// another reason (the file went away at shutdown) is only logged.
+fn background_check(path: std::path::PathBuf, found_corrupt: Arc<std::sync::atomic::AtomicBool>) {
+    let run = move || {
+        let started = std::time::Instant::now();
+        let outcome = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .and_then(|c| c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)));
+        let reason = match outcome {
+            Ok(check) => check_failure(&check),
+            Err(e) if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)) => Some(e.to_string()),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "store: the integrity check after start could not run");
+                return;
+            }
+        };
+        match reason {
+            None => tracing::info!(path = %path.display(), seconds = started.elapsed().as_secs_f64(), "store: integrity check after start: ok"),
+            Some(reason) => {
+                found_corrupt.store(true, std::sync::atomic::Ordering::SeqCst);
+                tracing::error!(path = %path.display(), %reason, "store: the database is damaged: restore the last backup (`kds restore FILE`, see README) as soon as the kitchen can stop");
+            }
+        }
+    };
+    if let Err(e) = std::thread::Builder::new().name("kds-store-check".into()).spawn(run) {
+        tracing::warn!(error = %e, "store: cannot start the integrity check after start");
     }
 }
 
@@ -204,6 +258,32 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(v, MIGRATIONS.len() as u32, "user_version records the last migration applied");
+    }
+
+    /// A database too big to check before start opens at once, and a damaged
+    /// page in it is found by the check that runs beside kds: health can then
+    /// say so. (A small one is refused at open: `garbage_file_is_reported_as_corrupt`.)
+    #[test]
+    fn a_big_database_opens_at_once_and_its_damage_is_found_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kds.sqlite");
+        Store::open(&path, StoreOptions::default()).unwrap().close();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); CREATE TABLE filler (x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 400) INSERT INTO filler SELECT randomblob(900) FROM n; PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle..middle + 8192].fill(0x5a);
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(Store::open(&path, StoreOptions::default()), Err(StoreError::Corrupt { .. })), "small enough to be checked before start: refused");
+        let store = Store::open(&path, StoreOptions { check_at_start_max_bytes: 0, ..Default::default() }).expect("a database above the limit opens without the page-by-page check");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !store.corrupt() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(store.corrupt(), "the check after start reads every page, so it finds the damaged ones");
+        store.close();
     }
 
     #[test]

@@ -378,6 +378,9 @@ pub enum StoreStatus {
     Unavailable,
     /// The database could only be opened read-only: deliveries get 503.
     ReadOnly,
+    /// The integrity check that runs after start on a big database found
+    /// damage: restore the last backup (the log says how).
+    Corrupt,
 }
 
 /// The store's deliveries.

@@ -432,7 +432,7 @@ export type IntakeHealth = { secret_configured: boolean, listen: string, receive
 /**
  * Whether the store answers.
  */
-export type StoreStatus = "ok" | "unavailable" | "read_only";
+export type StoreStatus = "ok" | "unavailable" | "read_only" | "corrupt";
 
 /**
  * The store's deliveries.
