@@ -41,6 +41,50 @@ const TICK: Duration = Duration::from_secs(1);
 /// Pause after a storage error before trying again.
 const RETRY: Duration = Duration::from_millis(500);
 
+/// How often a failure that goes on (a read-only database fails the clock
+/// rules every second) is logged again while it lasts.
+const COMPLAINT_EVERY: Duration = Duration::from_secs(60);
+
+/// One kind of repeating failure and when it was last logged: the first
+/// failure is logged at once, a lasting one once a minute with how many
+/// times it failed, and its end once. Time is passed in.
+struct Complaint {
+    what: &'static str,
+    /// Failures since the last success, and when the last log line was written.
+    failing: Option<(u64, std::time::Instant)>,
+}
+
+impl Complaint {
+    fn new(what: &'static str) -> Complaint {
+        Complaint { what, failing: None }
+    }
+
+    /// Counts a failure at `now`; `Some(times failed so far)` when it should be logged.
+    fn failed(&mut self, now: std::time::Instant) -> Option<u64> {
+        match &mut self.failing {
+            None => {
+                self.failing = Some((1, now));
+                Some(1)
+            }
+            Some((times, logged)) => {
+                *times += 1;
+                if now.duration_since(*logged) < COMPLAINT_EVERY {
+                    return None;
+                }
+                *logged = now;
+                Some(*times)
+            }
+        }
+    }
+
+    /// A success: logs once that a failure has ended.
+    fn cleared(&mut self) {
+        if let Some((times, _)) = self.failing.take() {
+            tracing::info!(times, what = self.what, "applier: working again after failures");
+        }
+    }
+}
+
 /// The applier's handles.
 #[derive(Clone)]
 pub struct Applier {
@@ -60,16 +104,27 @@ impl Applier {
     pub fn spawn(self, mut shutdown: Shutdown) -> JoinHandle<()> {
         tokio::spawn(async move {
             let mut next_tick = tokio::time::Instant::now();
+            let (mut draining, mut ticking) = (Complaint::new("applying deliveries"), Complaint::new("the clock rules"));
             loop {
-                if let Err(e) = self.drain().await {
-                    tracing::error!(error = %e, "applier: storage error; retrying");
-                    tokio::time::sleep(RETRY).await;
+                match self.drain().await {
+                    Ok(()) => draining.cleared(),
+                    Err(e) => {
+                        if let Some(times) = draining.failed(std::time::Instant::now()) {
+                            tracing::error!(error = %e, times, "applier: storage error; retrying");
+                        }
+                        tokio::time::sleep(RETRY).await;
+                    }
                 }
                 if tokio::time::Instant::now() >= next_tick {
                     let now = OffsetDateTime::now_utc();
                     let kitchen = self.kitchen.clone();
-                    if let Err(e) = self.store.tick_tickets(now, move |r| kitchen.tick(r, now)).await {
-                        tracing::error!(error = %e, "applier: clock rules failed");
+                    match self.store.tick_tickets(now, move |r| kitchen.tick(r, now)).await {
+                        Ok(_) => ticking.cleared(),
+                        Err(e) => {
+                            if let Some(times) = ticking.failed(std::time::Instant::now()) {
+                                tracing::error!(error = %e, times, "applier: clock rules failed");
+                            }
+                        }
                     }
                     next_tick = tokio::time::Instant::now() + TICK;
                 }
@@ -170,4 +225,21 @@ fn apply_delivery(
         notices.extend(applied.notices.iter().map(|n| (*n, applied.record.ticket.clone())));
     }
     Ok(notices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn a_lasting_failure_is_logged_once_a_minute_not_every_second() {
+        let start = Instant::now();
+        let mut c = Complaint::new("the clock rules");
+        assert_eq!(c.failed(start), Some(1), "the first failure is logged at once");
+        let logged: Vec<u64> = (1..=130).filter_map(|s| c.failed(start + Duration::from_secs(s))).collect();
+        assert_eq!(logged, vec![61, 121], "130 more failures a second apart are logged twice, each with the count so far");
+        c.cleared();
+        assert_eq!(c.failed(start + Duration::from_secs(131)), Some(1), "after a success, a new failure is logged at once and counted afresh");
+    }
 }

@@ -202,6 +202,23 @@ export function dropLine(o, i) {
   o.cart_v2?.splice(i, 1);
 }
 
+/**
+ * Starts one of `kds dev`'s fakes (`fake-klikit`, `fake-printer`) with
+ * `args` and waits for `ready` on its output. Returns { child, log(), stop() };
+ * `log()` is everything it has printed so far.
+ */
+export async function startFake(args, ready) {
+  let log = "";
+  const child = spawn(KDS, ["dev", ...args], { env: { ...process.env, KDS_LOG: "warn" }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.on("data", (d) => (log += d.toString()));
+  child.stderr.on("data", (d) => (log += d.toString()));
+  await until(`kds dev ${args[0]} to start`, () => {
+    if (child.exitCode !== null) throw new Error(`kds dev ${args[0]} exited ${child.exitCode}: ${log}`);
+    return log.includes(ready);
+  });
+  return { child, log: () => log, stop: () => child.kill("SIGTERM") };
+}
+
 export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -232,9 +249,11 @@ export async function browser({ width = 1920, height = 1080 } = {}) {
   };
 }
 
-/** Opens the board and collects console errors, CSP violations and dialogs. */
-export async function openBoard(context, kds) {
-  const page = context.pages()[0] ?? (await context.newPage());
+/**
+ * Collects a page's console errors, CSP violations (reported as console
+ * errors), uncaught exceptions and dialogs, so a test can assert none came.
+ */
+export function watchProblems(page) {
   const problems = [];
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
@@ -242,6 +261,13 @@ export async function openBoard(context, kds) {
     problems.push(`dialog: ${d.message()}`);
     void d.dismiss();
   });
+  return problems;
+}
+
+/** Opens the board and collects console errors, CSP violations and dialogs. */
+export async function openBoard(context, kds) {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems = watchProblems(page);
   await page.goto(kds.url);
   return { page, problems };
 }
@@ -258,13 +284,7 @@ export function screenshotPath(name) {
  */
 export async function openScreen(context, kds, query = "") {
   const page = await context.newPage();
-  const problems = [];
-  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("dialog", (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    void d.dismiss();
-  });
+  const problems = watchProblems(page);
   await page.goto(`${kds.url}/${query}`);
   await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 10_000 });
   return { page, problems };

@@ -4,21 +4,19 @@
 // endpoint. The card's sync mark and the header's klikit chip are read from
 // the DOM; nothing here imitates the server.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { Health } from "../src/lib/api";
-import { browser, CREATED, freePort, KDS, Kds, openBoard, order, screenshotPath, until } from "./kds.mjs";
+import { browser, CREATED, freePort, Kds, openScreen, order, startFake, screenshotPath, until } from "./kds.mjs";
 
 const PARTNER_KEY = "e2e-partner-key";
 const PARTNER_SECRET = "e2e-partner-secret";
 
-let fake: ChildProcess;
+let fake: Awaited<ReturnType<typeof startFake>>;
 let fakeUrl: string;
-let fakeLog = "";
 let kds: Kds;
 let chrome: Awaited<ReturnType<typeof browser>>;
 let page: Page;
@@ -59,29 +57,19 @@ beforeAll(async () => {
   const seedFile = join(tmpdir(), `kds-e2e-klikit-seed-${process.pid}.json`);
   writeFileSync(seedFile, JSON.stringify({ ...placed, orders: [placed.orders[0], unwanted.orders[0]] }));
   const port = await freePort();
-  fake = spawn(KDS, ["dev", "fake-klikit", "--listen", `127.0.0.1:${port}`, "--partner-key", PARTNER_KEY, "--secret-key", PARTNER_SECRET, "--seed", seedFile], {
-    env: { ...process.env, KDS_LOG: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  fake.stdout!.on("data", (d) => (fakeLog += d.toString()));
-  fake.stderr!.on("data", (d) => (fakeLog += d.toString()));
-  await until("the fake klikit to start", () => {
-    if (fake.exitCode !== null) throw new Error(`fake klikit exited ${fake.exitCode}: ${fakeLog}`);
-    return fakeLog.includes("fake klikit:");
-  });
+  fake = await startFake(["fake-klikit", "--listen", `127.0.0.1:${port}`, "--partner-key", PARTNER_KEY, "--secret-key", PARTNER_SECRET, "--seed", seedFile], "fake klikit:");
   fakeUrl = `http://127.0.0.1:${port}`;
   kds = await new Kds({ env: { KLIKIT_PARTNER_KEY: PARTNER_KEY, KLIKIT_PARTNER_SECRET: PARTNER_SECRET, KLIKIT_API_URL: `${fakeUrl}/v1/partner` } }).start();
   // The start's catch-up talks to the fake first: faults queued before it ends would be its answers.
   await until("kds's first catch-up to finish", async () => (await health()).klikit?.last_catchup?.at, 20_000);
   chrome = await browser();
-  ({ page, problems } = await openBoard(chrome.context, kds));
-  await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 10_000 });
+  ({ page, problems } = await openScreen(chrome.context, kds));
 });
 
 afterAll(async () => {
   await chrome?.close();
   await kds?.close();
-  fake?.kill("SIGTERM");
+  fake?.stop();
   rmSync(join(tmpdir(), `kds-e2e-klikit-seed-${process.pid}.json`), { force: true });
 });
 

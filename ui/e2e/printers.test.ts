@@ -4,16 +4,14 @@
 // port. A printer is added, tested, changed and removed from the board;
 // what reached the printer is read from the fake, the state from the DOM.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import type { Health } from "../src/lib/api";
-import { browser, CREATED, freePort, KDS, Kds, OUTPUT, openBoard, order, screenshotPath, until } from "./kds.mjs";
+import { browser, CREATED, freePort, Kds, OUTPUT, openScreen, order, startFake, screenshotPath, until } from "./kds.mjs";
 
-let fake: ChildProcess;
-let fakeLog = "";
+let fake: Awaited<ReturnType<typeof startFake>>;
 let printerPort: number;
 let controlUrl: string;
 let kds: Kds;
@@ -37,28 +35,18 @@ beforeAll(async () => {
   rmSync(out, { recursive: true, force: true });
   printerPort = await freePort();
   const controlPort = await freePort();
-  fake = spawn(KDS, ["dev", "fake-printer", "--listen", `127.0.0.1:${printerPort}`, "--control", `127.0.0.1:${controlPort}`, "--out", out], {
-    env: { ...process.env, KDS_LOG: "warn" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  fake.stdout!.on("data", (d) => (fakeLog += d.toString()));
-  fake.stderr!.on("data", (d) => (fakeLog += d.toString()));
-  await until("the fake printer to start", () => {
-    if (fake.exitCode !== null) throw new Error(`fake printer exited ${fake.exitCode}: ${fakeLog}`);
-    return fakeLog.includes("control:");
-  });
+  fake = await startFake(["fake-printer", "--listen", `127.0.0.1:${printerPort}`, "--control", `127.0.0.1:${controlPort}`, "--out", out], "control:");
   controlUrl = `http://127.0.0.1:${controlPort}`;
   kds = await new Kds().start();
   chrome = await browser();
-  ({ page, problems } = await openBoard(chrome.context, kds));
-  await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 10_000 });
+  ({ page, problems } = await openScreen(chrome.context, kds));
   await page.getByTestId("tab-settings").click();
 });
 
 afterAll(async () => {
   await chrome?.close();
   await kds?.close();
-  fake?.kill("SIGTERM");
+  fake?.stop();
 });
 
 afterEach(() => {
@@ -85,7 +73,7 @@ describe("printers in Settings", () => {
     expect(pages[0].text, "the fake decoded a test page naming the printer").toMatch(/TEST PAGE[\s\S]*Printer: pass/);
     expect(pages[0].cuts, "and a cut").toBe(1);
     expect(pages[0].unknown, "every byte was a command the printer knows").toBe(0);
-    expect(fakeLog, "kds dev fake-printer shows the page on its stdout").toContain("TEST PAGE");
+    expect(fake.log(), "kds dev fake-printer shows the page on its stdout").toContain("TEST PAGE");
     await expect.poll(() => row().getAttribute("data-state"), { timeout: 15_000 }).toBe("ready");
     await expect.poll(() => chip().getAttribute("data-state"), { timeout: 15_000 }).toBe("ready");
     expect(await chip().innerText(), "the health strip names the printer").toMatch(/Printer pass/);
