@@ -464,3 +464,23 @@ async fn a_tunnel_mode_change_in_settings_starts_and_stops_cloudflared_without_a
     let settings = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
     assert!(settings.contains("tunnel = \"named\""), "the mode is kept for the next start: {settings}");
 }
+
+#[tokio::test]
+async fn a_tunnel_change_in_settings_warns_when_the_environment_wins_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = fake(dir.path(), &format!("NAME=pinned\n{QUICK_UP}\nexec sleep 600"));
+    let log = dir.path().join("kds.log");
+    let (mut kds, _, app) = serve_logged(dir.path(), &log, &[("KDS_CLOUDFLARED", program.to_str().unwrap()), ("KDS_TUNNEL", "off")], &[]);
+    let client = reqwest::Client::new();
+    health_when(&client, &app, "off").await;
+
+    let s = put_settings(&client, &app, serde_json::json!({"tunnel": "quick"})).await;
+    let warnings = s["warnings"].to_string();
+    assert!(warnings.contains("KDS_TUNNEL") && warnings.contains("next start"), "KDS_TUNNEL=off will win again at the next start, and the person is told which variable to remove: {s}");
+    health_when(&client, &app, "connected").await;
+    let s = put_settings(&client, &app, serde_json::json!({"tunnel": "quick", "chime": false})).await;
+    assert_eq!(s["warnings"], serde_json::json!([]), "saving other settings with the tunnel unchanged warns of nothing: {s}");
+
+    unsafe { libc::kill(kds.id() as i32, libc::SIGTERM) };
+    assert!(kds.wait().unwrap().success(), "kds stops cleanly");
+}

@@ -156,11 +156,15 @@ pub async fn put_settings(
         (Some(_), None) => tracing::info!("klikit partner keys saved; they take effect at the next start"),
         (None, _) => {}
     }
+    let changed_tunnel = applied.tunnel.as_ref().is_some_and(|t| *t != state.tunnel_control.current());
     if let Some(tunnel) = applied.tunnel {
         state.tunnel_control.set(tunnel);
     }
     let mut answer = view_of(&file, &state);
     answer.warnings = applied.warnings;
+    if changed_tunnel {
+        answer.warnings.extend(set_at_start(&state.config.tunnel_set_by));
+    }
     Ok(Json(answer))
 }
 
@@ -173,6 +177,18 @@ struct Applied {
     tunnel: Option<TunnelSettings>,
     /// Shown to the person (see [`SettingsView::warnings`]).
     warnings: Vec<String>,
+}
+
+/// The warning after a tunnel change when this start's tunnel came from
+/// the environment or a flag (`names`): they win over `config.toml` again at
+/// the next start, so the change would quietly undo itself.
+fn set_at_start(names: &[&str]) -> Option<String> {
+    (!names.is_empty()).then(|| {
+        format!(
+            "The tunnel changed now, but this kds was started with {} set (in the environment, the service file or the command line), which wins again at the next start. Remove it there to keep this choice.",
+            names.join(", ")
+        )
+    })
 }
 
 /// A pasted value without the whitespace around it, and whether there was
@@ -311,6 +327,13 @@ mod tests {
 
     fn apply_now(file: &mut ConfigFile, update: SettingsUpdate) -> Result<Option<WebhookSecret>, SettingsError> {
         apply(file, update, None, END, &TunnelSettings::default()).map(|a| a.secret)
+    }
+
+    #[test]
+    fn a_tunnel_change_warns_when_the_start_set_the_tunnel_elsewhere() {
+        assert_eq!(set_at_start(&[]), None, "a tunnel from config.toml alone stays as Settings leaves it: nothing to warn");
+        let warning = set_at_start(&["KDS_TUNNEL", "KDS_TUNNEL_TOKEN"]).expect("the environment wins at the next start, so the person is told");
+        assert!(warning.contains("KDS_TUNNEL, KDS_TUNNEL_TOKEN"), "the warning names what to remove: {warning}");
     }
 
     #[test]

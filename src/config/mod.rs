@@ -132,6 +132,11 @@ pub struct Config {
     pub api_token: Option<Secret>,
     pub tunnel: TunnelMode,
     pub tunnel_token: Option<Secret>,
+    /// What set the tunnel at this start besides `config.toml`: the
+    /// `--tunnel` flag and the `KDS_TUNNEL`, `KDS_TUNNEL_TOKEN` and
+    /// `KDS_PUBLIC_URL` variables, by name. They win over the file at every
+    /// start, so a change made in Settings lasts only until the next one.
+    pub tunnel_set_by: Vec<&'static str>,
     /// Explicit path to `cloudflared`; otherwise it is looked up on PATH.
     pub cloudflared: Option<PathBuf>,
     /// Desktop app only: open the window fullscreen (kiosk mode); F11 and
@@ -188,6 +193,7 @@ impl Config {
             api_token: None,
             tunnel: TunnelMode::Off,
             tunnel_token: None,
+            tunnel_set_by: Vec::new(),
             cloudflared: None,
             kiosk: false,
             public_url: None,
@@ -271,6 +277,15 @@ impl Config {
             },
         };
         config.tunnel_token = env("KDS_TUNNEL_TOKEN").or(file.tunnel_token).and_then(Secret::new);
+        config.tunnel_set_by = [
+            ("--tunnel", overrides.tunnel.is_some()),
+            ("KDS_TUNNEL", overrides.tunnel.is_none() && env("KDS_TUNNEL").is_some()),
+            ("KDS_TUNNEL_TOKEN", env("KDS_TUNNEL_TOKEN").is_some()),
+            ("KDS_PUBLIC_URL", env("KDS_PUBLIC_URL").is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
         config.cloudflared = env("KDS_CLOUDFLARED").map(PathBuf::from).or(file.cloudflared);
         config.kiosk = match env("KDS_KIOSK") {
             Some(v) => flag("KDS_KIOSK", &v)?,
@@ -637,6 +652,16 @@ mod tests {
         assert!(e.to_string().contains("KLIKIT_API_URL"), "{e}");
     }
 
+    #[test]
+    fn the_config_names_what_set_the_tunnel_besides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), "tunnel = \"quick\"\n").unwrap();
+        assert!(load(dir.path(), &[], Overrides::default()).unwrap().tunnel_set_by.is_empty(), "a tunnel from config.toml alone is Settings' to change");
+        let c = load(dir.path(), &[("KDS_TUNNEL", "named"), ("KDS_TUNNEL_TOKEN", "tok")], Overrides::default()).unwrap();
+        assert_eq!(c.tunnel_set_by, vec!["KDS_TUNNEL", "KDS_TUNNEL_TOKEN"], "both variables win over the file at every start");
+        let c = load(dir.path(), &[("KDS_TUNNEL", "named"), ("KDS_TUNNEL_TOKEN", "tok")], Overrides { tunnel: Some(TunnelMode::Off), ..Default::default() }).unwrap();
+        assert_eq!(c.tunnel_set_by, vec!["--tunnel", "KDS_TUNNEL_TOKEN"], "the flag wins over KDS_TUNNEL, so only the flag is named for the mode");
+    }
 
     #[test]
     fn secrets_do_not_appear_in_debug_output() {
