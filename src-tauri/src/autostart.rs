@@ -186,15 +186,17 @@ pub fn at_start<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) {
 }
 
 /// The Settings switch's state (the board shows the switch only in the app).
+/// Both commands are `async` so that Tauri runs them off the main thread
+/// (they touch files, the choice is synced to disk).
 #[tauri::command]
-pub fn autostart_state(app: AppHandle) -> Result<bool, String> {
+pub async fn autostart_state(app: AppHandle) -> Result<bool, String> {
     use tauri_plugin_autostart::ManagerExt;
     app.state::<Autostart>().is_on(&*app.autolaunch()).map_err(to_board)
 }
 
 /// The Settings switch: turns autostart on or off and returns the new state.
 #[tauri::command]
-pub fn set_autostart(app: AppHandle, on: bool) -> Result<bool, String> {
+pub async fn set_autostart(app: AppHandle, on: bool) -> Result<bool, String> {
     use tauri_plugin_autostart::ManagerExt;
     let result = app.state::<Autostart>().set(&*app.autolaunch(), on);
     if result.is_ok() {
