@@ -3,9 +3,10 @@
 //! It loads the configuration the way `kds serve` does, starts the core
 //! in-process ([`kds::server::Server`]), shows the board served by the app
 //! listener, and adds the desktop things: notifications for alerts, a tray
-//! icon, kiosk mode, a single instance, and a clean shutdown. Logic that is
-//! not window glue lives in the core.
+//! icon, kiosk mode, a single instance, starting at login, and a clean
+//! shutdown. Logic that is not window glue lives in the core.
 
+mod autostart;
 mod awake;
 pub mod notice;
 mod tray;
@@ -51,7 +52,14 @@ pub fn run() -> i32 {
             return 1;
         }
     };
+    // A start at login after the user switched autostart off in Settings
+    // (the package's system-wide entry still runs): quit before anything starts.
+    if autostart::started_at_login() && autostart::Autostart::new(&config.data_dir).switched_off() {
+        tracing::info!("started at login, but start at login is switched off in Settings: quitting");
+        return 0;
+    }
     let kiosk = config.kiosk;
+    let data_dir = config.data_dir.clone();
     let app = tauri::Builder::default()
         // First: a second launch hands over to the first and exits before
         // anything else (the core included) starts.
@@ -64,8 +72,10 @@ pub fn run() -> i32 {
                 .with_state_flags(tauri_plugin_window_state::StateFlags::SIZE | tauri_plugin_window_state::StateFlags::POSITION | tauri_plugin_window_state::StateFlags::MAXIMIZED)
                 .build(),
         )
-        .invoke_handler(tauri::generate_handler![toggle_kiosk])
+        .plugin(autostart::plugin())
+        .invoke_handler(tauri::generate_handler![toggle_kiosk, autostart::autostart_state, autostart::set_autostart])
         .setup(move |app| {
+            autostart::at_start(app.handle(), &data_dir);
             let server = tauri::async_runtime::block_on(Server::start(config))?;
             let url = format!("http://{}/", server.app_addr());
             let alerts = server.alerts().subscribe();

@@ -24,14 +24,7 @@ fn a_new_order_is_notified_and_shown_in_the_window() {
     let session = board_session(&desk, &driver);
 
     let http = Http::new();
-    let fixture = include_bytes!("../../tests/fixtures/01-order-created-single.json");
-    assert_eq!(http.deliver(&desk.intake_url(), "klikit.order.created.v2", fixture), 200, "a signed delivery is accepted");
-
-    let shown = wait_for(Duration::from_secs(30), "a Notify call naming order K7X2 on the session bus", || {
-        desk.notifications.shown().into_iter().find(|n| n.summary.contains("#K7X2"))
-    });
-    assert_eq!(shown.summary, "New order #K7X2 · Warung Sambal Ijo", "title: short id and brand");
-    assert!(shown.body.contains("item") && shown.body.contains("delivery"), "body: item count and order type: {}", shown.body);
+    let shown = support::order_is_notified(&desk, &http);
 
     let down = wait_for(Duration::from_secs(30), "a Notify call saying the tunnel is down", || {
         desk.notifications.shown().into_iter().find(|n| n.summary.starts_with("Tunnel down"))
@@ -80,6 +73,52 @@ fn the_chime_runs_web_audio_only_while_it_plays() {
     driver.execute(&session, "window.kds.ring(); return true");
     wait_for(Duration::from_secs(5), "a chime to run Web Audio", || (audio_threads() > 0).then_some(()));
     wait_for(Duration::from_secs(10), "Web Audio to be suspended again after the chime", || (audio_threads() == 0).then_some(()));
+}
+
+#[test]
+#[ignore = "needs Xvfb, dbus-daemon and WebKitWebDriver: run by scripts/test-desktop"]
+fn start_at_login_is_on_from_the_first_start_and_switched_off_stays_off() {
+    let desk = Desk::new();
+    let entry = desk.dir.path().join("home/.config/autostart/kds.desktop");
+    let choice = desk.dir.path().join("data/desktop-autostart");
+    assert!(!entry.exists(), "a fresh home has no login entry");
+    let driver = Driver::start(&desk);
+    let session = board_session(&desk, &driver);
+
+    // The first start writes the login entry, pointing at this very binary.
+    let text = wait_for(Duration::from_secs(30), "the first start to write ~/.config/autostart/kds.desktop", || std::fs::read_to_string(&entry).ok());
+    let binary = std::fs::canonicalize(env!("CARGO_BIN_EXE_kds-desktop")).unwrap();
+    let exec = text.lines().find_map(|l| l.strip_prefix("Exec=")).unwrap_or_else(|| panic!("the entry has an Exec line:\n{text}"));
+    assert_eq!(exec.trim_end(), format!("{} --autostart", binary.display()), "the entry starts the running binary, marked as a start at login");
+    assert_eq!(std::fs::read_to_string(&choice).unwrap(), "on\n", "the first start remembers that it switched autostart on");
+
+    // Settings shows the switch on; turning it off removes the entry.
+    driver.execute(&session, "document.querySelector('[data-testid=tab-settings]').click(); return true");
+    let switch = "document.querySelector('[data-testid=start-at-login-switch]')";
+    wait_for(Duration::from_secs(20), "Settings to show the start-at-login switch, on and enabled", || {
+        let state = driver.execute(&session, &format!("const s = {switch}; return s ? [s.checked, s.disabled] : null"));
+        (state == serde_json::json!([true, false])).then_some(())
+    });
+    driver.execute(&session, &format!("{switch}.click(); return true"));
+    wait_for(Duration::from_secs(20), "the switch to remove the login entry", || (!entry.exists()).then_some(()));
+    wait_for(Duration::from_secs(10), "the switch to show off", || {
+        (driver.execute(&session, &format!("return {switch}.checked")) == serde_json::json!(false)).then_some(())
+    });
+    assert_eq!(std::fs::read_to_string(&choice).unwrap(), "off\n", "the choice is remembered");
+    driver.close_window(&session);
+    drop(driver);
+
+    // A later start leaves it off; a start at login quits at once.
+    let app = desk.launch("again");
+    app.wait_log("start at login", START);
+    app.wait_log("window opened on the board", START);
+    assert!(!entry.exists(), "a restart does not put the entry back after the user switched it off:\n{}", app.log_text());
+    drop(app);
+    let mut login = desk.launch_with("login", &["--autostart"]);
+    let status = login.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "a start at login with autostart off exits cleanly: {status:?}\n{}", login.log_text());
+    let log = login.log_text();
+    assert!(log.contains("start at login is switched off") && !log.contains("kds started"), "it quits before starting a receiver:\n{log}");
 }
 
 /// Opens a WebDriver session (which launches the app) and waits for the

@@ -296,6 +296,7 @@ describe("the board against the real kds", () => {
     const field = page.getByTestId("secret");
     expect(await field.getAttribute("type"), "the secret is masked while typed").toBe("password");
     expect(await field.inputValue(), "the stored secret is never shown").toBe("");
+    expect(await page.getByTestId("start-at-login").count(), "a browser has no desktop shell to start at login: no switch").toBe(0);
     await field.fill("rotated-secret-123");
     await page.getByTestId("warn").fill("4");
     await page.getByTestId("late").fill("9");

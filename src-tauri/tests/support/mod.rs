@@ -234,8 +234,19 @@ impl Desk {
 
     /// Starts the desktop app directly, its log in `<dir>/<name>.log`.
     pub fn launch(&self, name: &str) -> App {
+        self.launch_with(name, &[])
+    }
+
+    /// [`Desk::launch`] with command-line arguments.
+    pub fn launch_with(&self, name: &str, args: &[&str]) -> App {
+        self.run(Path::new(env!("CARGO_BIN_EXE_kds-desktop")), name, args)
+    }
+
+    /// Starts `binary` (the app built here, or an installed one) with `args`.
+    pub fn run(&self, binary: &Path, name: &str, args: &[&str]) -> App {
         let log = self.dir.path().join(format!("{name}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_kds-desktop"))
+        let child = Command::new(binary)
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(self.env())
@@ -390,6 +401,19 @@ impl Http {
         };
         self.runtime.block_on(kds::client::post(&self.client, intake_url, &secret, &delivery)).expect("the intake answers").status
     }
+}
+
+/// Delivers the single-order fixture (K7X2) to the app's intake, signed,
+/// and waits for its notification on the session bus.
+pub fn order_is_notified(desk: &Desk, http: &Http) -> Shown {
+    let fixture = include_bytes!("../../../tests/fixtures/01-order-created-single.json");
+    assert_eq!(http.deliver(&desk.intake_url(), "klikit.order.created.v2", fixture), 200, "a signed delivery is accepted");
+    let shown = wait_for(Duration::from_secs(30), "a Notify call naming order K7X2 on the session bus", || {
+        desk.notifications.shown().into_iter().find(|n| n.summary.contains("#K7X2"))
+    });
+    assert_eq!(shown.summary, "New order #K7X2 · Warung Sambal Ijo", "title: short id and brand");
+    assert!(shown.body.contains("item") && shown.body.contains("delivery"), "body: item count and order type: {}", shown.body);
+    shown
 }
 
 /// `WebKitWebDriver` (Debian's webkit2gtk-driver) driving the desktop app.
