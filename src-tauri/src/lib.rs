@@ -60,6 +60,7 @@ pub fn run() -> i32 {
     }
     let kiosk = config.kiosk;
     let data_dir = config.data_dir.clone();
+    let token = config.api_token.clone();
     let app = tauri::Builder::default()
         // First: a second launch hands over to the first and exits before
         // anything else (the core included) starts.
@@ -77,13 +78,15 @@ pub fn run() -> i32 {
         .setup(move |app| {
             autostart::at_start(app.handle(), &data_dir);
             let server = tauri::async_runtime::block_on(Server::start(config))?;
-            let url = format!("http://{}/", server.app_addr());
+            // Loopback, with the API token in the fragment when the listener
+            // is beyond loopback (where the API needs it); logged without it.
+            let board = kds::api::local_board(server.app_addr(), token.as_ref());
             let alerts = server.alerts().subscribe();
             // The tunnel may have gone down before this subscription: start
             // from its current state.
             let early = kds::tunnel::alert_for(&kds::tunnel::TunnelStatus::off(), &server.tunnel().borrow());
             app.manage(Core(Mutex::new(Some(server))));
-            WebviewWindowBuilder::new(app, MAIN, WebviewUrl::External(url.parse()?))
+            WebviewWindowBuilder::new(app, MAIN, WebviewUrl::External(board.url.parse()?))
                 .title("kds")
                 .inner_size(1280.0, 800.0)
                 .min_inner_size(480.0, 360.0)
@@ -110,7 +113,7 @@ pub fn run() -> i32 {
                     handle.manage(Mutex::new(Some(awake)));
                 }
             });
-            tracing::info!(%url, "window opened on the board");
+            tracing::info!(url = %board.shown, "window opened on the board");
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));

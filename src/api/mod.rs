@@ -18,6 +18,7 @@ mod health;
 mod klikit;
 mod history;
 mod live;
+mod pairing;
 mod printer_settings;
 mod printers;
 mod reports;
@@ -45,6 +46,7 @@ use crate::intake::Intake;
 use crate::kitchen::{Kitchen, Ticket};
 use crate::printing::Printing;
 use crate::store::{Store, StoreError};
+pub use pairing::{local_board, LocalBoard};
 pub use screens::Screens;
 
 /// What every handler on the app listener can reach.
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health::health))
         .route("/api/about", get(about::about))
+        .route("/api/pairing", get(pairing::pairing))
         .route("/api/setup", get(setup::setup))
         .route("/api/diagnostics.zip", get(diagnostics::export))
         .route("/api/selftest", post(selftest::selftest))
@@ -189,6 +192,11 @@ mod tests {
     }
 
     fn app_with(tweak: impl FnOnce(&mut Config)) -> (tempfile::TempDir, Router) {
+        app_at("127.0.0.1:8787", tweak)
+    }
+
+    /// The router of a kds whose app listener is bound at `app_addr`.
+    fn app_at(app_addr: &str, tweak: impl FnOnce(&mut Config)) -> (tempfile::TempDir, Router) {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(dir.path());
         tweak(&mut config);
@@ -200,7 +208,7 @@ mod tests {
             config: Arc::new(config),
             alerts: Alerts::default(),
             kitchen: Arc::new(Kitchen::default()),
-            app_addr: "127.0.0.1:8787".parse().unwrap(),
+            app_addr: app_addr.parse().unwrap(),
             intake_addr: "127.0.0.1:8080".parse().unwrap(),
             shutdown: crate::shutdown::channel().1,
             tunnel: crate::tunnel::Tunnel::off().status(),
@@ -336,6 +344,47 @@ mod tests {
         let (_, about) = call(&app, "GET", "/api/about", "").await;
         assert_eq!((about["app_listen"].as_str(), about["intake_listen"].as_str()), (Some("127.0.0.1:8787"), Some("127.0.0.1:8080")), "{about}");
         assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
+    }
+
+    #[tokio::test]
+    async fn pairing_lists_the_network_addresses_behind_the_token_and_never_the_token() {
+        let (_dir, app) = app();
+        let (status, loopback) = call(&app, "GET", "/api/pairing", "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!((loopback["beyond_loopback"].as_bool(), &loopback["addresses"]), (Some(false), &json!([])), "a loopback listener offers no address: {loopback}");
+        assert!(loopback["hint"].as_str().is_some_and(|h| h.contains("KDS_LISTEN")), "and says which setting opens it: {loopback}");
+
+        const TOKEN: &str = "pairing-token-7f3a";
+        let ask = |app: &Router, host: &str, token: Option<&str>| {
+            let mut req = Request::get("/api/pairing").header("host", host);
+            if let Some(t) = token {
+                req = req.header("authorization", format!("Bearer {t}"));
+            }
+            let (app, req) = (app.clone(), req.body(Body::empty()).unwrap());
+            async move {
+                let res = app.oneshot(req).await.unwrap();
+                let status = res.status();
+                (status, String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap())
+            }
+        };
+        let (_dir, lan) = app_at("192.168.1.20:8787", |c| c.api_token = crate::config::Secret::new(TOKEN));
+        assert_eq!(ask(&lan, "192.168.1.20:8787", None).await.0, StatusCode::UNAUTHORIZED, "beyond loopback the addresses are behind the token");
+        let (status, body) = ask(&lan, "192.168.1.20:8787", Some(TOKEN)).await;
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((status, &answer["addresses"], &answer["hint"]), (StatusCode::OK, &json!(["http://192.168.1.20:8787"]), &json!(null)), "a listener bound to one address offers that one: {answer}");
+        assert!(!body.contains(TOKEN), "the answer never holds the token: {body}");
+
+        let (_dir, any) = app_at("0.0.0.0:8787", |c| c.api_token = crate::config::Secret::new(TOKEN));
+        let (status, body) = ask(&any, "127.0.0.1:8787", Some(TOKEN)).await;
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((status, answer["beyond_loopback"].as_bool(), answer["listen"].as_str()), (StatusCode::OK, Some(true), Some("0.0.0.0:8787")), "{answer}");
+        for url in answer["addresses"].as_array().unwrap() {
+            let url = url.as_str().unwrap();
+            let host: std::net::IpAddr = url.strip_prefix("http://").and_then(|h| h.strip_suffix(":8787")).and_then(|h| h.parse().ok()).unwrap_or_else(|| panic!("{url} is http://IPv4:port"));
+            assert!(host.is_ipv4() && !host.is_loopback() && !host.to_string().starts_with("169.254."), "{url}: an address another machine can reach");
+        }
+        assert!(answer["addresses"].as_array().unwrap().len() > 0 || answer["hint"].is_string(), "either addresses or why there are none: {answer}");
+        assert!(!body.contains(TOKEN));
     }
 
     #[tokio::test]

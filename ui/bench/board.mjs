@@ -11,18 +11,10 @@
 //
 // Run: cargo build && (cd ui && npm run build && npm run bench)
 
-import { browser, CREATED, Kds, openBoard, order, until } from "../e2e/kds.mjs";
+import { CREATED, openBoard, order, until } from "../e2e/kds.mjs";
+import { busyMeter, fmt, printCost, session, updateCost } from "./session.mjs";
 
-const q = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-};
-const fmt = (xs) =>
-  `p50 ${q(xs, 0.5).toFixed(1)} ms, p90 ${q(xs, 0.9).toFixed(1)} ms, p99 ${q(xs, 0.99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
-
-const kds = await new Kds().start();
-const chrome = await browser({ width: 1920, height: 1080 });
-try {
+await session(async ({ kds, chrome }) => {
   const { page } = await openBoard(chrome.context, kds);
   await page.getByTestId("live-state").filter({ hasText: "LIVE" }).waitFor({ timeout: 15_000 });
   await page.evaluate(() => {
@@ -59,37 +51,10 @@ try {
   await until("300 tickets on the board", () => page.evaluate(() => document.querySelectorAll("[data-testid=ticket]").length === 300), 30_000);
 
   // (a) one ticket event, rendered synchronously, at 300 tickets
-  const synthetic = await page.evaluate(() => {
-    const screen = window.kds;
-    const view = screen.board.current();
-    const template = view.columns.flatMap((c) => c.tickets)[0];
-    const times = [];
-    const parts = { state: [], render: [], layout: [] };
-    for (let i = 0; i < 200; i++) {
-      const t = { ...template, order_id: `bench-${i}`, short_id: `Z${i}`, column: "new", placed_at: new Date().toISOString() };
-      const t0 = performance.now();
-      screen.board.event({ seq: (view.seq ?? 0) + 1e9 + i, ticket: t }, Date.now());
-      const t1 = performance.now();
-      window.kdsFlush();
-      const t2 = performance.now();
-      void document.body.offsetHeight; // force style + layout
-      const t3 = performance.now();
-      times.push(t3 - t0);
-      parts.state.push(t1 - t0);
-      parts.render.push(t2 - t1);
-      parts.layout.push(t3 - t2);
-      screen.board.answer({ ...t, column: "done", updated_at: new Date(Date.now() + 1000).toISOString() }); // remove again
-      window.kdsFlush();
-    }
-    return { times, parts };
-  });
-  console.log(`one ticket added at 300 tickets (state + render + layout, in page): ${fmt(synthetic.times)}`);
-  for (const [k, v] of Object.entries(synthetic.parts)) console.log(`    of which ${k}: ${fmt(v)}`);
+  printCost("one ticket added at 300 tickets (state + render + layout, in page)", await updateCost(page));
 
   // (b) real deliveries at 300 tickets: main-thread time per update
-  const cdp = await chrome.context.newCDPSession(page);
-  await cdp.send("Performance.enable");
-  const busy = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value * 1000;
+  const busy = await busyMeter(chrome.context, page);
   await page.evaluate(() => window.kds.board.touched()); // no flashing cards: the steady state
   await page.waitForTimeout(500);
   const idle = [];
@@ -111,7 +76,4 @@ try {
   }
   console.log(`main-thread time per real delivery at 300+ tickets (incl. polling overhead): ${fmt(real)}`);
   console.log(`main-thread time per idle second at 300 tickets (timers ticking): ${fmt(idle)}`);
-} finally {
-  await chrome.close();
-  await kds.close();
-}
+});

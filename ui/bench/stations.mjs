@@ -9,24 +9,22 @@
 //    layout), 200 repetitions each. Target: p99 under 16 ms (a frame).
 // 2. A bump on one screen seen on another over the live stream: the grill
 //    screen bumps its lines of a ticket (its own POST, as a tap does); the
-//    time until the expo's DOM shows that ticket's grill line done. 100
-//    tickets, one at a time. Target: p99 under 50 ms.
+//    time until the expo's DOM shows that ticket's grill line done (the
+//    expo page stamps it with a MutationObserver and answers one waiting
+//    call, so no polling loads the page meanwhile). 100 tickets, one at a
+//    time. Target: p99 under 50 ms.
+// 3. The timers at rest on the expo: text changes and main-thread time per
+//    second.
 //
-// Run: cargo build && (cd ui && npm run build && node bench/stations.mjs)
+// Run: cargo build --release --bin kds && (cd ui && KDS_BIN=../target/release/kds node bench/stations.mjs)
+// (KDS_BIN unset: the debug build, target/debug/kds.)
 
-import { browser, CREATED, Kds, openScreen, order, until } from "../e2e/kds.mjs";
+import { CREATED, openScreen, order, until } from "../e2e/kds.mjs";
+import { busyMeter, fmt, printCost, session, updateCost } from "./session.mjs";
 
 const TICKETS = 300;
-const q = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-};
-const fmt = (xs) =>
-  `p50 ${q(xs, 0.5).toFixed(1)} ms, p90 ${q(xs, 0.9).toFixed(1)} ms, p99 ${q(xs, 0.99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
 
-const kds = await new Kds().start();
-const chrome = await browser({ width: 1920, height: 1080 });
-try {
+await session(async ({ kds, chrome }) => {
   const put = await kds.api("/api/stations", {
     method: "PUT",
     headers: { "content-type": "application/json" },
@@ -62,24 +60,7 @@ try {
   // ---- 1. update cost per screen ----
   for (const [name, page] of Object.entries(screens)) {
     await page.bringToFront();
-    const times = await page.evaluate(() => {
-      const screen = window.kds;
-      const view = screen.board.current();
-      const template = view.columns.flatMap((c) => c.tickets)[0];
-      const times = [];
-      for (let i = 0; i < 200; i++) {
-        const t = { ...template, order_id: `bench-${i}`, short_id: `Z${i}`, column: "new", placed_at: new Date().toISOString() };
-        const t0 = performance.now();
-        screen.board.event({ seq: (view.seq ?? 0) + 1e9 + i, ticket: t }, Date.now());
-        window.kdsFlush();
-        void document.body.offsetHeight; // force style + layout
-        times.push(performance.now() - t0);
-        screen.board.answer({ ...t, column: "done", updated_at: new Date(Date.now() + 1000).toISOString() });
-        window.kdsFlush();
-      }
-      return times;
-    });
-    console.log(`update cost on the ${name} screen at ${TICKETS} tickets (state + render + layout): ${fmt(times)}`);
+    printCost(`update cost on the ${name} screen at ${TICKETS} tickets (state + render + layout)`, await updateCost(page));
   }
 
   // ---- 3 (first, while nothing else moves). the timers at rest ----
@@ -89,9 +70,7 @@ try {
   {
     const page = screens.expo;
     await page.bringToFront();
-    const cdp = await chrome.context.newCDPSession(page);
-    await cdp.send("Performance.enable");
-    const busy = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value * 1000;
+    const busy = await busyMeter(chrome.context, page);
     const b0 = await busy();
     const changes = await page.evaluate(async () => {
       let n = 0;
@@ -110,31 +89,34 @@ try {
 
   // ---- 2. a grill bump seen at the expo ----
   await screens.expo.evaluate(() => {
-    const seen = (window.__done = new Map());
+    const seen = new Map();
+    const waiting = new Map();
+    window.__doneAt = (id) => seen.get(id) ?? new Promise((r) => waiting.set(id, r));
     new MutationObserver((records) => {
       const at = Date.now();
       for (const r of records) {
         const el = r.target;
         if (el instanceof HTMLElement && el.dataset.station === "grill" && el.dataset.done === "true") {
           const id = el.closest("[data-order-id]")?.dataset.orderId;
-          if (id && !seen.has(id)) seen.set(id, at);
+          if (id && !seen.has(id)) {
+            seen.set(id, at);
+            waiting.get(id)?.(at);
+          }
         }
       }
     }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["data-done"] });
   });
   const lags = [];
   for (const id of ids.slice(0, 100)) {
+    const seen = screens.expo.evaluate((id) => window.__doneAt(id), id);
     const started = await screens.grill.evaluate(async (id) => {
       const t = window.kds.board.get(id);
       const t0 = Date.now();
       await window.kds.bump(t);
       return t0;
     }, id);
-    const seenAt = await until(`expo sees ${id} done at the grill`, () => screens.expo.evaluate((id) => window.__done.get(id) ?? null, id), 10_000, 2);
+    const seenAt = await Promise.race([seen, new Promise((_, fail) => setTimeout(() => fail(new Error(`the expo never showed ${id} done at the grill`)), 10_000))]);
     lags.push(seenAt - started);
   }
   console.log(`grill bump -> expo shows the line done (POST + commit + live stream + render): ${fmt(lags)}`);
-} finally {
-  await chrome.close();
-  await kds.close();
-}
+});

@@ -450,6 +450,27 @@ pub struct About {
     pub webhook_path: String,
 }
 
+/// `GET /api/pairing`: where a tablet on the kitchen network reaches this
+/// board, for Settings' pairing code. It never holds the API token: the
+/// board adds its own to the fragment of the address it shows.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pairing {
+    /// The app listener's bound address (`127.0.0.1:8787`, `0.0.0.0:8787`).
+    pub listen: String,
+    /// Whether the app listener is bound beyond loopback, so that other
+    /// machines can reach it at all.
+    pub beyond_loopback: bool,
+    /// The board's addresses a tablet can open (`http://192.168.1.20:8787`),
+    /// the likeliest first: this machine's interface addresses that are
+    /// neither loopback nor link-local, with the listener's port. Empty on
+    /// loopback, or when the machine has no such address.
+    pub addresses: Vec<String>,
+    /// Why there is no address, and what to change (the setting names):
+    /// set when `addresses` is empty.
+    pub hint: Option<String>,
+}
+
 /// `GET /api/setup`: what the first-run setup shows. Nothing secret.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

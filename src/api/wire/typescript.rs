@@ -45,7 +45,7 @@ fn types() -> String {
         Health, IntakeHealth, StoreStatus, StoreHealth, ApplierHealth, TunnelState, TunnelMode, TunnelHealth, KlikitHealth, PrintQueued, PrinterList, PrinterConfig, PrintMode, CodePage, PrintOn, PrinterHealth, PrinterState, Dropped, PrintKind, HealthUnavailable, StoreDown,
         SecretSource, RetentionSettings, Settings, SettingsUpdate, crate::selftest::Outcome, Hop, SelftestReport, LiveEventName,
         ReportFilter, ReportOptions, HourlyOrders, OrdersPerHour, ColumnTime, StationTime, LateShare, CancellationCount, DaySummary, DayReport,
-        About, Setup, SeenIds,
+        About, Pairing, Setup, SeenIds,
     ));
     out
 }

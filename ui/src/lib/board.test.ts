@@ -28,6 +28,40 @@ describe("Board", () => {
     expect(v.seq).toBe(3);
   });
 
+  it("keeps each column sorted through one change at a time exactly as a snapshot of the same tickets sorts it", () => {
+    // The live stream patches the columns a change leaves and joins; a
+    // snapshot rebuilds them. A seeded walk of arrivals, moves, rush marks,
+    // brand changes and removals must leave both the same, with a brand
+    // filter on and off.
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const columns = ["scheduled", "new", "preparing", "ready", "done", "cancelled"] as const;
+    for (const brand of [null, 2]) {
+      const live = new Board();
+      live.setBrand(brand);
+      live.snapshot({ seq: 0, tickets: [] }, NOW);
+      const tickets = new Map<string, ReturnType<typeof ticket>>();
+      for (let i = 1; i <= 400; i++) {
+        const id = String(random(40));
+        const t = ticket(id, {
+          column: columns[random(columns.length)],
+          open: random(8) !== 0,
+          rush: random(5) === 0,
+          brand: { id: 1 + random(2), title: "Warung" },
+          placed_at: `2026-06-25T09:${String(random(3)).padStart(2, "0")}:00Z`,
+          scheduled_at: "2026-06-25T12:00:00Z",
+        } as Partial<ReturnType<typeof ticket>>);
+        tickets.set(id, t);
+        live.event({ seq: i, ticket: t }, NOW);
+        const rebuilt = new Board();
+        rebuilt.setBrand(brand);
+        rebuilt.snapshot({ seq: i, tickets: [...tickets.values()] }, NOW);
+        const ids = (b: Board) => b.current().columns.map((c) => `${c.key}: ${c.tickets.map((t) => t.order_id).join(" ")}`);
+        expect(ids(live), `after change ${i} (brand ${brand}), the patched columns are the rebuilt ones`).toEqual(ids(rebuilt));
+      }
+    }
+  });
+
   it("lays tickets out as tiles, oldest first, a page at a time, numbered within the page", () => {
     const b = new Board();
     const at = (m: number) => `2026-06-25T09:0${m}:00Z`;

@@ -74,15 +74,37 @@ const SHOWN: readonly Column[] = [...BOARD_COLUMNS, COLUMN.cancelled];
 
 const time = (iso: string | null): number => (iso ? Date.parse(iso) : NaN);
 
+/// Each ticket's sort time, parsed once: a ticket from the server is never
+/// changed in place (a change is a new object), so its key never goes stale.
+const sortTimes = new WeakMap<Ticket, number>();
+
+function sortTime(t: Ticket): number {
+  let at = sortTimes.get(t);
+  if (at === undefined) {
+    at = t.column === COLUMN.scheduled ? time(t.scheduled_at ?? t.placed_at) : time(t.placed_at ?? t.column_since);
+    if (Number.isNaN(at)) at = time(t.column_since);
+    sortTimes.set(t, at);
+  }
+  return at;
+}
+
 /// Rush tickets (the expo's mark) first, then oldest first; scheduled
 /// tickets by their scheduled time. Ties by order id so the order is stable.
 export function compareTickets(a: Ticket, b: Ticket): number {
   if (a.rush !== b.rush) return a.rush ? -1 : 1;
-  const key = (t: Ticket) => {
-    const at = t.column === COLUMN.scheduled ? time(t.scheduled_at ?? t.placed_at) : time(t.placed_at ?? t.column_since);
-    return Number.isNaN(at) ? time(t.column_since) : at;
-  };
-  return key(a) - key(b) || (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0);
+  return sortTime(a) - sortTime(b) || (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0);
+}
+
+/// A copy of the sorted `tickets` with `t` in its place.
+function inserted(tickets: readonly Ticket[], t: Ticket): Ticket[] {
+  let lo = 0;
+  let hi = tickets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareTickets(tickets[mid], t) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return [...tickets.slice(0, lo), t, ...tickets.slice(lo)];
 }
 
 /// Is `incoming` at least as new as `current`? (A bump's answer can arrive
@@ -101,9 +123,11 @@ export class Board {
   private fresh = new Map<string, number>(); // order id -> flash ends at
   private undo: Undo | null = null;
   private listeners = new Set<(v: BoardView) => void>();
-  /// Columns whose tickets changed since the last view; the others keep
-  /// their (sorted) arrays, so an update costs one column's sort and the
-  /// components see unchanged columns as unchanged.
+  /// Columns to rebuild from every ticket at the next view (all of them
+  /// after a snapshot or a brand filter). One ticket's change instead
+  /// patches the columns it leaves and joins (a binary-search insert into
+  /// a copy), so an update costs no sort, and the components see unchanged
+  /// columns as unchanged.
   private dirty = new Set<BoardColumn>(SHOWN);
   private built = new Map<BoardColumn, ColumnView>();
   private layout: Layout = "columns";
@@ -156,15 +180,34 @@ export class Board {
 
   private put(t: Ticket) {
     const old = this.tickets.get(t.order_id);
-    if (old) this.dirty.add(old.column);
-    if (isOpen(t)) this.dirty.add(t.column);
+    if (old) this.unplace(old);
     if (isOpen(t)) {
       this.tickets.set(t.order_id, t);
+      this.place(t);
     } else {
       this.tickets.delete(t.order_id);
       this.fresh.delete(t.order_id);
       if (this.selected === t.order_id) this.selected = null;
     }
+  }
+
+  /// Takes `t` out of its built column (a rebuilt column needs nothing).
+  private unplace(t: Ticket) {
+    const column = this.built.get(t.column);
+    if (!column || this.dirty.has(t.column)) return;
+    const i = column.tickets.findIndex((x) => x.order_id === t.order_id);
+    if (i >= 0) this.built.set(t.column, { ...column, tickets: column.tickets.filter((_, j) => j !== i) });
+  }
+
+  /// Puts `t` in its place in its built column, if this screen shows it.
+  private place(t: Ticket) {
+    const column = this.built.get(t.column);
+    if (!SHOWN.includes(t.column) || this.dirty.has(t.column)) return;
+    if (!column) {
+      this.dirty.add(t.column);
+      return;
+    }
+    if (this.brand === null || t.brand?.id === this.brand) this.built.set(t.column, { ...column, tickets: inserted(column.tickets, t) });
   }
 
   private arrived(t: Ticket, now: number) {

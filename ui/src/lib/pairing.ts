@@ -1,16 +1,22 @@
-// Pairing a tablet: the board's address with the API token in its fragment
-// (`http://192.168.1.20:8787/#token=...`), which a tablet opens from a QR
-// code instead of someone typing the token. Pure: the page's address and
-// the token are passed in. The fragment never reaches a server or a log.
+// Pairing a tablet: one of the board's network addresses (from
+// `GET /api/pairing`, which the server reads off its interfaces) with the
+// API token in its fragment (`http://192.168.1.20:8787/#token=...`), which
+// a tablet opens from a QR code instead of someone typing the token. Pure:
+// the server's answer, the page's origin and the token are passed in. The
+// fragment never reaches a server or a log.
 
-/// Hosts that only this machine can reach.
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+import type { Pairing } from "./api";
 
-/// The address a tablet opens to join, or why there is none: a board
-/// opened on loopback cannot know the address the network reaches it at,
-/// and without a token there is nothing to pair (kds listens on loopback).
-export function pairingAddress(origin: string, host: string, token: string | null): { url: string } | { reason: string } {
-  if (LOOPBACK.test(host)) return { reason: "Open Settings from a screen on the kitchen network (the address tablets use) to show the pairing code here." };
-  if (!token) return { reason: "kds listens on this machine only: nothing to pair. Set KDS_API_TOKEN and listen on the network to add tablets." };
-  return { url: `${origin}/#token=${encodeURIComponent(token)}` };
+/// The address a tablet opens: `address` with the token in its fragment.
+export function pairingUrl(address: string, token: string): string {
+  return `${address}/#token=${encodeURIComponent(token)}`;
+}
+
+/// What Settings can offer: the addresses, the one shown first (the page's
+/// own when a screen on the network opened it, else the server's likeliest),
+/// or why there is no code (the server says how to change that).
+export function pairingChoice(answer: Pairing, origin: string, token: string | null): { addresses: string[]; first: string } | { reason: string } {
+  if (answer.addresses.length === 0) return { reason: answer.hint ?? "kds gave no address a tablet could use." };
+  if (!token) return { reason: "This screen has no API token to pass on: open it once with the token in its address (…/#token=…), then pair from here." };
+  return { addresses: answer.addresses, first: answer.addresses.includes(origin) ? origin : answer.addresses[0] };
 }

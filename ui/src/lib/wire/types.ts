@@ -878,6 +878,34 @@ app_listen: string,
 webhook_path: string, };
 
 /**
+ * `GET /api/pairing`: where a tablet on the kitchen network reaches this
+ * board, for Settings' pairing code. It never holds the API token: the
+ * board adds its own to the fragment of the address it shows.
+ */
+export type Pairing = { 
+/**
+ * The app listener's bound address (`127.0.0.1:8787`, `0.0.0.0:8787`).
+ */
+listen: string, 
+/**
+ * Whether the app listener is bound beyond loopback, so that other
+ * machines can reach it at all.
+ */
+beyond_loopback: boolean, 
+/**
+ * The board's addresses a tablet can open (`http://192.168.1.20:8787`),
+ * the likeliest first: this machine's interface addresses that are
+ * neither loopback nor link-local, with the listener's port. Empty on
+ * loopback, or when the machine has no such address.
+ */
+addresses: Array<string>, 
+/**
+ * Why there is no address, and what to change (the setting names):
+ * set when `addresses` is empty.
+ */
+hint: string | null, };
+
+/**
  * `GET /api/setup`: what the first-run setup shows. Nothing secret.
  */
 export type Setup = { 
