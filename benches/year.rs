@@ -7,7 +7,7 @@
 //! cancelled instead), each body padded to `BODY` bytes like klikit's real
 //! records, all through the real store and kitchen code: deliveries are
 //! committed by `Store::insert_delivery` and applied by the kitchen rules
-//! through `Store::apply_deliveries` at the time each arrived. (The build
+//! through `applier::apply_stored` at the time each arrived. (The build
 //! uses `synchronous=NORMAL`, which changes how often it waits for the disk,
 //! not what is stored.) Then, on a copy, it prints:
 //!
@@ -32,10 +32,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use kds::applier::{apply_stored, AppliedAt};
 use kds::client::{self, Delivery};
 use kds::config::Config;
 use kds::kitchen::Kitchen;
-use kds::klikit::{decode_orders, WebhookSecret};
+use kds::klikit::WebhookSecret;
 use kds::reports::{self, ReportFilter};
 use kds::server::Server;
 use kds::store::{NewDelivery, RetentionPolicy, Store, StoreOptions};
@@ -45,7 +46,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration as TimeDuration, OffsetDateTime};
 
 /// Bump when what the build writes changes: an old cache is rebuilt.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const SECRET: &str = "year-bench-secret";
 /// The last built day ends here (a fixed date, so a cache stays valid).
 const LAST_DAY: time::Date = time::macros::date!(2026 - 11 - 29);
@@ -145,25 +146,10 @@ async fn build_day(store: &Store, kitchen: &Arc<Kitchen>, feed: &mut kds_sim::Fe
     }
     loop {
         let pending = store.pending_deliveries(0, 256).await.unwrap();
-        let Some(last) = pending.last() else { break };
-        let now = last.received_at;
-        let kitchen = kitchen.clone();
-        store
-            .apply_deliveries(pending, now, move |d, tx| {
-                let at = d.received_at;
-                for order in decode_orders(&d.body).map_err(|e| kds::store::ApplyError::Unprocessable(e.to_string()))? {
-                    let existing = tx.record(&order.id)?;
-                    let applied = kitchen.apply(existing.as_ref(), &order, at);
-                    if applied.changed {
-                        tx.save(&applied.record, &applied.events)?;
-                    } else {
-                        tx.log(&order.id, &applied.events)?;
-                    }
-                }
-                Ok(())
-            })
-            .await
-            .unwrap();
+        if pending.is_empty() {
+            break;
+        }
+        apply_stored(store, kitchen, pending, AppliedAt::WhenReceived).await.unwrap();
     }
     // The clock rules' pass also trims the change feed, as the applier's does.
     store.tick_tickets(day.next_day().unwrap().midnight().assume_utc(), |_| None).await.unwrap();
@@ -384,10 +370,12 @@ async fn main() {
         // `release_free_pages` answers the free pages still to hand back.
         let mut remaining = free;
         while started.elapsed() < VACUUM_BUDGET && remaining > 0 {
+            // Paced as `maintenance::prune_pass` paces them.
             let step = Instant::now();
-            remaining = vacuum_store.release_free_pages(256).await.expect("an incremental vacuum step") as u64;
-            steps.push(step.elapsed().as_secs_f64() * 1000.0);
-            tokio::time::sleep(kds::maintenance::BATCH_PAUSE).await;
+            remaining = vacuum_store.release_free_pages(kds::maintenance::VACUUM_STEP_PAGES).await.expect("an incremental vacuum step") as u64;
+            let took = step.elapsed();
+            steps.push(took.as_secs_f64() * 1000.0);
+            tokio::time::sleep(kds::maintenance::vacuum_pause(took, kds::maintenance::BATCH_PAUSE)).await;
         }
         flag.store(true, std::sync::atomic::Ordering::SeqCst);
         (free.saturating_sub(remaining), started.elapsed().as_secs_f64(), steps)
@@ -397,7 +385,8 @@ async fn main() {
     let (released, secs, mut steps) = vacuum.await.unwrap();
     steps.sort_by(f64::total_cmp);
     println!(
-        "| incremental vacuum (256 pages a step, {} ms pauses) | {} handed back in {:.0} s ({:.1} MB/s); a step takes p50 {:.0} ms, max {:.0} ms | |",
+        "| incremental vacuum ({} pages a step, pauses of {} ms or the step's time) | {} handed back in {:.0} s ({:.1} MB/s); a step takes p50 {:.0} ms, max {:.0} ms | |",
+        kds::maintenance::VACUUM_STEP_PAGES,
         kds::maintenance::BATCH_PAUSE.as_millis(),
         mb(released * size),
         secs,

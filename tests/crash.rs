@@ -76,7 +76,7 @@ async fn acknowledged_deliveries_survive_sigkill() {
     for &i in &acked {
         let d = &deliveries[i];
         let stored: Option<Vec<u8>> = db
-            .query_row("SELECT body FROM inbox WHERE event_id = ?1", [&d.event_id], |r| r.get(0))
+            .query_row("SELECT coalesce(b.body, i.body) FROM inbox i LEFT JOIN delivery_bodies b ON b.seq = i.seq WHERE i.event_id = ?1", [&d.event_id], |r| r.get(0))
             .map(Some)
             .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
             .unwrap();

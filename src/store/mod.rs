@@ -50,7 +50,7 @@ pub use backup::{backup_file, check_kds_database, BackupError, BackupReport, BAC
 pub use history::HistoryQuery;
 pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
-pub use reports::{ColumnMove, ReportTicket};
+pub use reports::{ColumnMove, ReportTicket, StationMark};
 pub use retention::{Pruned, RetentionPolicy};
 pub use seen::SeenIds;
 pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};
