@@ -48,7 +48,7 @@ use rusqlite::Connection;
 
 pub use backup::{backup_file, check_kds_database, BackupError, BackupReport, BACKUP_DIR};
 pub use history::HistoryQuery;
-pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
+pub use inbox::{deflate, inflate, DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
 pub use reports::{ColumnMove, ReportTicket, StationMark};
 pub use retention::{Pruned, RetentionPolicy};
