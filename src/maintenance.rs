@@ -23,8 +23,11 @@ use crate::shutdown::Shutdown;
 use crate::store::{Pruned, RetentionPolicy, Store};
 
 /// Rows per pruning batch: small enough that a delivery queued behind one
-/// waits a few milliseconds.
-pub const BATCH_ROWS: usize = 200;
+/// waits a few milliseconds. At a year's scale a batch of 200 (bodies and
+/// inbox rows deleted, log entries unlinked) held the writer long enough
+/// that the worst ack of a nightly pass was 6 times the idle p99
+/// (`benches/year.rs`, `bench/RESULTS.md`).
+pub const BATCH_ROWS: usize = 50;
 /// Pause after each batch: the writer's time for everyone else.
 pub const BATCH_PAUSE: Duration = Duration::from_millis(20);
 /// Free pages handed back per vacuum step. A step moves pages from the end
