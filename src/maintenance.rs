@@ -32,8 +32,9 @@ pub const BATCH_ROWS: usize = 50;
 pub const BATCH_PAUSE: Duration = Duration::from_millis(20);
 /// Free pages handed back per vacuum step. A step moves pages from the end
 /// of the file into the holes and holds the writer meanwhile: 256 pages took
-/// 27 ms (median) to 128 ms on a loaded disk and doubled the ack p99 while
-/// the vacuum ran (`benches/year.rs`); 64 keeps a step a few milliseconds.
+/// 27 ms (median) to 128 ms on a loaded disk and put the ack p99 at 2.78
+/// times idle while the vacuum ran; with 64 it was 0.4 to 1.8 times
+/// (`benches/year.rs`, `bench/RESULTS.md`).
 pub const VACUUM_STEP_PAGES: u32 = 64;
 /// A pass is not repeated sooner than this.
 const PASS_INTERVAL: Duration = Duration::from_secs(3600);
