@@ -144,24 +144,7 @@ impl Applier {
             let batch = self.store.pending_deliveries(after, BATCH).await?;
             let Some(last) = batch.last().map(|d| d.seq) else { return Ok(()) };
             let count = batch.len();
-            // Decoding needs no database: do it here, on the blocking pool,
-            // not on the store's single writer thread, which every delivery
-            // waits for.
-            let (batch, mut decoded) = tokio::task::spawn_blocking(move || {
-                let decoded: HashMap<i64, Result<Vec<Order>, OrderError>> = batch.iter().map(|d| (d.seq, decode_orders(&d.body))).collect();
-                (batch, decoded)
-            })
-            .await
-            .map_err(|e| StoreError::Internal(format!("decoding task failed: {e}")))?;
-            let kitchen = self.kitchen.clone();
-            let now = OffsetDateTime::now_utc();
-            let results = self
-                .store
-                .apply_deliveries(batch, now, move |d, tx| {
-                    let orders = decoded.remove(&d.seq).unwrap_or_else(|| decode_orders(&d.body));
-                    apply_delivery(&kitchen, d, orders, tx, now)
-                })
-                .await?;
+            let results = apply_stored(&self.store, &self.kitchen, batch, AppliedAt::Time(OffsetDateTime::now_utc())).await?;
             let stopped_early = results.len() < count;
             for result in results {
                 match result {
@@ -195,6 +178,52 @@ impl Applier {
             });
         }
     }
+}
+
+/// The moment the kitchen rules take as "now" for a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppliedAt {
+    /// One moment for the whole batch: the applier's clock.
+    Time(OffsetDateTime),
+    /// Each delivery at the moment it was received: rebuilding a kitchen's
+    /// history (benchmarks, tests on a known data set).
+    WhenReceived,
+}
+
+/// Applies a batch of stored deliveries, in order, through the kitchen
+/// rules, in one write job of the store (see [`Store::apply_deliveries`]).
+/// Decoding needs no database, so the bodies are decoded first, on the
+/// blocking pool, not on the store's single writer thread that every
+/// delivery waits for. Answers what each delivery did, with the notices the
+/// applied ones raise.
+pub async fn apply_stored(
+    store: &Store,
+    kitchen: &Arc<Kitchen>,
+    batch: Vec<StoredDelivery>,
+    at: AppliedAt,
+) -> Result<Vec<DeliveryApplied<Vec<(Notice, Ticket)>>>, StoreError> {
+    let (batch, mut decoded) = tokio::task::spawn_blocking(move || {
+        let decoded: HashMap<i64, Result<Vec<Order>, OrderError>> = batch.iter().map(|d| (d.seq, decode_orders(&d.body))).collect();
+        (batch, decoded)
+    })
+    .await
+    .map_err(|e| StoreError::Internal(format!("decoding task failed: {e}")))?;
+    // The `applied_at` stamp: the batch's moment, or its last arrival.
+    let stamp = match at {
+        AppliedAt::Time(t) => t,
+        AppliedAt::WhenReceived => batch.last().map_or(OffsetDateTime::UNIX_EPOCH, |d| d.received_at),
+    };
+    let kitchen = kitchen.clone();
+    store
+        .apply_deliveries(batch, stamp, move |d, tx| {
+            let orders = decoded.remove(&d.seq).unwrap_or_else(|| decode_orders(&d.body));
+            let now = match at {
+                AppliedAt::Time(t) => t,
+                AppliedAt::WhenReceived => d.received_at,
+            };
+            apply_delivery(&kitchen, d, orders, tx, now)
+        })
+        .await
 }
 
 /// Applies every order of one delivery. Runs inside the store's write job.

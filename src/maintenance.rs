@@ -23,12 +23,19 @@ use crate::shutdown::Shutdown;
 use crate::store::{Pruned, RetentionPolicy, Store};
 
 /// Rows per pruning batch: small enough that a delivery queued behind one
-/// waits a few milliseconds.
-pub const BATCH_ROWS: usize = 200;
+/// waits a few milliseconds. At a year's scale a batch of 200 (bodies and
+/// inbox rows deleted, log entries unlinked) held the writer long enough
+/// that the worst ack of a nightly pass was 6 times the idle p99
+/// (`benches/year.rs`, `bench/RESULTS.md`).
+pub const BATCH_ROWS: usize = 50;
 /// Pause after each batch: the writer's time for everyone else.
 pub const BATCH_PAUSE: Duration = Duration::from_millis(20);
-/// Free pages handed back per vacuum step.
-const VACUUM_STEP_PAGES: u32 = 256;
+/// Free pages handed back per vacuum step. A step moves pages from the end
+/// of the file into the holes and holds the writer meanwhile: 256 pages took
+/// 27 ms (median) to 128 ms on a loaded disk and put the ack p99 at 2.78
+/// times idle while the vacuum ran; with 64 it was 0.4 to 1.8 times
+/// (`benches/year.rs`, `bench/RESULTS.md`).
+pub const VACUUM_STEP_PAGES: u32 = 64;
 /// A pass is not repeated sooner than this.
 const PASS_INTERVAL: Duration = Duration::from_secs(3600);
 /// How often the schedule is looked at.
@@ -108,9 +115,10 @@ pub async fn prune_pass(store: &Store, policy: RetentionPolicy, now: OffsetDateT
         tokio::time::sleep(pause).await;
     }
     while !shutdown.is_stopping() {
+        let step = std::time::Instant::now();
         match store.release_free_pages(VACUUM_STEP_PAGES).await {
             Ok(0) => break,
-            Ok(_) => tokio::time::sleep(pause).await,
+            Ok(_) => tokio::time::sleep(vacuum_pause(step.elapsed(), pause)).await,
             Err(e) => {
                 tracing::warn!(error = %e, "maintenance: an incremental vacuum step failed");
                 break;
@@ -118,6 +126,13 @@ pub async fn prune_pass(store: &Store, policy: RetentionPolicy, now: OffsetDateT
         }
     }
     total
+}
+
+/// The pause after a vacuum step that took `step`: at least `pause`, and at
+/// least as long as the step itself, so that on a slow disk the vacuum
+/// still holds the writer at most half the time.
+pub fn vacuum_pause(step: Duration, pause: Duration) -> Duration {
+    step.max(pause)
 }
 
 /// Starts the maintenance loop; it ends when `shutdown` fires.

@@ -13,6 +13,10 @@
 //!   board timer (from `placed_at`, or arrival without one) reached the red
 //!   threshold before they were done. A ticket still on the board counts
 //!   once it is late; one not yet late is left out until it is done.
+//! - **Time at each station**: per ticket and station, how long after the
+//!   kitchen first saw the order that station bumped its lines (the last
+//!   bump, unless recalled since), then the median and 90th percentile
+//!   over tickets as for columns.
 //! - **The day summary**: orders, tickets done, average ticket time (arrival
 //!   to done, as the CSV export's `minutes_to_done`), and cancellations by
 //!   reason.
@@ -35,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::kitchen::Column;
-use crate::store::{ColumnMove, ReportTicket, Store, StoreError};
+use crate::store::{ColumnMove, ReportTicket, StationMark, Store, StoreError};
 
 /// A ticket open longer than this is left out of every timing figure.
 pub const MAX_OPEN: Duration = Duration::hours(4);
@@ -89,8 +93,8 @@ pub struct ColumnTime {
     pub p90_seconds: Option<u32>,
 }
 
-/// Time at one station (empty until the ticket log records line bumps per
-/// station; see [`station_times`]).
+/// Time at one station: from the kitchen first seeing a ticket to the
+/// station bumping its lines, over the tickets it bumped.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StationTime {
@@ -163,11 +167,13 @@ pub struct DayReport {
     pub summary: DaySummary,
 }
 
-/// The facts of one local day: its tickets and each one's column moves.
+/// The facts of one local day: its tickets, each one's column moves and
+/// its station bumps.
 #[derive(Debug, Clone, Default)]
 pub struct DayFacts {
     pub tickets: Vec<ReportTicket>,
     pub moves: HashMap<String, Vec<ColumnMove>>,
+    pub stations: HashMap<String, Vec<StationMark>>,
 }
 
 /// The local day `at` falls on in `zone`.
@@ -203,7 +209,8 @@ pub async fn day_facts(store: &Store, date: Date, zone: &TimeZone) -> Result<Day
     let (from, to) = day_bounds(date, zone);
     let tickets = store.report_tickets(from, to).await?;
     let moves = store.report_moves(from, to).await?.into_iter().collect();
-    Ok(DayFacts { tickets, moves })
+    let stations = store.report_station_marks(from, to).await?.into_iter().collect();
+    Ok(DayFacts { tickets, moves, stations })
 }
 
 /// Orders per local hour of `date` and of the same weekday in each of the
@@ -303,6 +310,25 @@ impl DayFacts {
             .collect()
     }
 
+    /// Median and 90th percentile, per station (by name), of how long after
+    /// arrival the station bumped its lines: the same tickets as the column
+    /// times. A station's last bump counts, unless a recall followed it.
+    pub fn station_times(&self, filter: &ReportFilter, now: OffsetDateTime) -> Vec<StationTime> {
+        let mut per_station: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        for (t, _) in self.timed(filter, now) {
+            for (station, seconds) in station_done(self.stations.get(&t.order_id).map_or(&[][..], Vec::as_slice)) {
+                per_station.entry(station).or_default().push(seconds);
+            }
+        }
+        per_station
+            .into_iter()
+            .map(|(station, mut secs)| {
+                secs.sort_unstable();
+                StationTime { station: station.to_string(), tickets: secs.len() as u32, median_seconds: nearest_rank(&secs, 0.5), p90_seconds: nearest_rank(&secs, 0.9) }
+            })
+            .collect()
+    }
+
     /// The share of tickets whose board timer went red before they were done.
     pub fn late_share(&self, filter: &ReportFilter, late_after_minutes: u32, now: OffsetDateTime) -> LateShare {
         let red = Duration::minutes(late_after_minutes as i64);
@@ -338,13 +364,19 @@ impl DayFacts {
     }
 }
 
-/// Per-station times. The seam for stations: the ticket log does not yet
-/// record which station finished a line, so there is nothing to fold and
-/// this is empty. When it does, `store::reports` reads those entries and
-/// this groups their durations by station as [`DayFacts::column_times`]
-/// does by column.
-pub fn station_times(_facts: &DayFacts) -> Vec<StationTime> {
-    Vec::new()
+
+/// Each station's finishing time on one ticket, from its marks (oldest
+/// first): its last bump, unless a recall came after it.
+fn station_done(marks: &[StationMark]) -> BTreeMap<&str, i64> {
+    let mut done = BTreeMap::new();
+    for m in marks {
+        if m.bump {
+            done.insert(m.station.as_str(), m.since_received_s.max(0));
+        } else {
+            done.remove(m.station.as_str());
+        }
+    }
+    done
 }
 
 /// The nearest-rank percentile of sorted `values`: the smallest value with
@@ -369,7 +401,7 @@ pub async fn day_report(store: &Store, date: Date, zone: &TimeZone, filter: Repo
         empty: summary.orders == 0,
         orders_per_hour,
         columns: facts.column_times(&filter, now),
-        stations: station_times(&facts),
+        stations: facts.station_times(&filter, now),
         late: facts.late_share(&filter, late_after_minutes, now),
         summary,
         filter,
@@ -418,5 +450,12 @@ mod tests {
         let berlin = TimeZone::get("Europe/Berlin").unwrap();
         let (from, to) = day_bounds(time::macros::date!(2026 - 10 - 25), &berlin);
         assert_eq!(to - from, Duration::hours(25), "the day the clocks go back has 25 hours");
+    }
+
+    #[test]
+    fn a_station_counts_its_last_bump_unless_recalled() {
+        let mark = |station: &str, bump, s| StationMark { station: station.into(), bump, since_received_s: s };
+        let marks = [mark("grill", true, 300), mark("drinks", true, 60), mark("grill", false, 320), mark("grill", true, 480), mark("drinks", false, 90)];
+        assert_eq!(station_done(&marks).into_iter().collect::<Vec<_>>(), [("grill", 480)], "grill bumped again after its recall; drinks' recall left it unfinished");
     }
 }

@@ -76,12 +76,12 @@ async fn acknowledged_deliveries_survive_sigkill() {
     for &i in &acked {
         let d = &deliveries[i];
         let stored: Option<Vec<u8>> = db
-            .query_row("SELECT body FROM inbox WHERE event_id = ?1", [&d.event_id], |r| r.get(0))
+            .query_row("SELECT b.deflated FROM inbox i JOIN delivery_bodies b ON b.seq = i.seq WHERE i.event_id = ?1", [&d.event_id], |r| r.get(0))
             .map(Some)
             .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
             .unwrap();
         match stored {
-            Some(body) => assert_eq!(body, d.body, "stored bytes are exactly what was acknowledged"),
+            Some(deflated) => assert_eq!(kds::store::inflate(&deflated).unwrap(), d.body, "stored bytes (compressed) are exactly what was acknowledged"),
             None => missing.push(d.event_id.clone()),
         }
     }

@@ -216,7 +216,15 @@ async fn signed_but_unusable_bodies_are_acknowledged_and_kept_as_unprocessable()
 async fn a_failing_commit_is_503_with_retry_after_and_nothing_is_acknowledged() {
     // A database capped at a few pages: the first large delivery cannot fit.
     let t = TestServer::start_with(|c| c.store.max_page_count = Some(40)).await;
-    let mut order = serde_json::json!({"id": 7, "order_comment": "x".repeat(300_000)});
+    // Random letters: the stored body is compressed, and these stay large.
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let comment: String = (0..600_000)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (b'a' + (x >> 59) as u8 % 26) as char
+        })
+        .collect();
+    let mut order = serde_json::json!({"id": 7, "order_comment": comment});
     order["status"] = 1.into();
     let body = serde_json::to_vec(&serde_json::json!({"orders": [order]})).unwrap();
     let res = t

@@ -12,10 +12,10 @@ mod support;
 use std::path::Path;
 
 use jiff::tz::TimeZone;
-use kds::kitchen::{Action, Column, Kitchen};
-use kds::klikit::decode_orders;
+use kds::kitchen::{Action, Column, Kitchen, Setup, Station};
+use kds::applier::{apply_stored, AppliedAt};
 use kds::reports::{self, ReportFilter};
-use kds::store::{NewDelivery, Store, StoreOptions};
+use kds::store::{DeliveryApplied, NewDelivery, Store, StoreOptions};
 use serde_json::{json, Value};
 use time::macros::{date, datetime};
 use time::OffsetDateTime;
@@ -57,28 +57,32 @@ async fn deliver(store: &Store, kitchen: &std::sync::Arc<Kitchen>, event_id: &st
         .await
         .unwrap();
     let pending = store.pending_deliveries(0, 10).await.unwrap();
+    let applied = apply_stored(store, kitchen, pending, AppliedAt::Time(at)).await.unwrap();
+    assert!(applied.iter().all(|a| matches!(a, DeliveryApplied::Applied { .. })), "{event_id} applies: {applied:?}");
+}
+
+/// What a screen does to a ticket.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    /// The expo bumps the whole ticket one column on.
+    Bump,
+    /// A station bumps its lines.
+    Station(&'static str),
+    /// A station recalls its lines.
+    Recall(&'static str),
+}
+
+async fn act(store: &Store, kitchen: &std::sync::Arc<Kitchen>, order_id: u64, at: OffsetDateTime, op: Op) {
     let kitchen = kitchen.clone();
-    store
-        .apply_deliveries(pending, at, move |d, tx| {
-            for order in decode_orders(&d.body).unwrap() {
-                let existing = tx.record(&order.id)?;
-                let applied = kitchen.apply(existing.as_ref(), &order, at);
-                if applied.changed {
-                    tx.save(&applied.record, &applied.events)?;
-                } else {
-                    tx.log(&order.id, &applied.events)?;
-                }
-            }
-            Ok(())
+    let result = store
+        .update_ticket(&order_id.to_string(), move |r| match op {
+            Op::Bump => kitchen.act(r, Action::Bump, None, at),
+            Op::Station(s) => kitchen.bump_station(r, s, None, at),
+            Op::Recall(s) => kitchen.recall_station(r, s, None, at),
         })
         .await
         .unwrap();
-}
-
-async fn bump(store: &Store, kitchen: &std::sync::Arc<Kitchen>, order_id: u64, at: OffsetDateTime) {
-    let kitchen = kitchen.clone();
-    let result = store.update_ticket(&order_id.to_string(), move |r| kitchen.act(r, Action::Bump, None, at)).await.unwrap();
-    assert!(matches!(result, Some(Ok(_))), "the bump of {order_id} at {at} is allowed");
+    assert!(matches!(result, Some(Ok(_))), "{op:?} of {order_id} at {at} is allowed: {result:?}");
 }
 
 /// Local Jakarta time on a day, as an instant.
@@ -103,9 +107,29 @@ const NASI: &str = "Nasi Goreng Co";
 ///
 /// Earlier Mondays: Nov 23 at 12:15 and 12:45, Nov 16 at 13:20, Nov 9
 /// none, Nov 2 at 12:05 (all Warung, GrabFood, delivery, left open).
+///
+/// Stations: each order has a rice dish (station `rice`), a drink
+/// (`drinks`) and a chicken dish (the default station, `kitchen`). Seconds
+/// after arrival each station bumped its lines:
+///
+/// | order | drinks | rice | kitchen |
+/// |---|---|---|---|
+/// | A | 180 | 360 | 480 |
+/// | B | 60 | 180 | 240 |
+/// | C | 60 | 420, recalled at 540, bumped again at 900 | 1140 |
+/// | G | 120 | 180 | never |
+/// | E | | 2400 (left out: E is open more than 4 h) | |
 async fn build(path: &Path) {
     let store = Store::open(path, StoreOptions::default()).unwrap();
-    let kitchen = std::sync::Arc::new(Kitchen::default());
+    let kitchen = Kitchen::default();
+    kitchen.setup.set(Setup {
+        stations: vec![
+            Station { name: "rice".into(), categories: vec!["Nasi".into()], ..Station::default() },
+            Station { name: "drinks".into(), categories: vec!["Minuman".into()], ..Station::default() },
+        ],
+        ..Setup::default()
+    });
+    let kitchen = std::sync::Arc::new(kitchen);
     let day = date!(2026 - 11 - 30);
     let t = |h, m| local(day, h, m);
     let mut n = 0;
@@ -131,15 +155,28 @@ async fn build(path: &Path) {
     }
     let cancel = order_body(4, WARUNG, 6, 2, t(13, 40), 3, t(13, 45), "Out of stock");
     deliver(&store, &kitchen, "evt-cancel", cancel, t(13, 45)).await;
-    for (id, times) in [
-        (1, vec![t(12, 2), t(12, 10), t(12, 12)]),
-        (2, vec![t(12, 31), t(12, 35), t(12, 38)]),
-        (3, vec![t(13, 10), t(13, 25), t(13, 26)]),
-        (5, vec![t(8, 30)]),
-        (6, vec![t(3, 1), t(3, 4), t(3, 5)]),
+    use Op::{Bump, Recall, Station as At};
+    for (id, ops) in [
+        (1, vec![(t(12, 2), Bump), (t(12, 3), At("drinks")), (t(12, 6), At("rice")), (t(12, 8), At("kitchen")), (t(12, 10), Bump), (t(12, 12), Bump)]),
+        (2, vec![(t(12, 31), Bump), (t(12, 31), At("drinks")), (t(12, 33), At("rice")), (t(12, 34), At("kitchen")), (t(12, 35), Bump), (t(12, 38), Bump)]),
+        (
+            3,
+            vec![
+                (t(13, 6), At("drinks")),
+                (t(13, 10), Bump),
+                (t(13, 12), At("rice")),
+                (t(13, 14), Recall("rice")),
+                (t(13, 20), At("rice")),
+                (t(13, 24), At("kitchen")),
+                (t(13, 25), Bump),
+                (t(13, 26), Bump),
+            ],
+        ),
+        (5, vec![(t(8, 30), Bump), (t(8, 40), At("rice"))]),
+        (6, vec![(t(3, 1), Bump), (t(3, 2), At("drinks")), (t(3, 3), At("rice")), (t(3, 4), Bump), (t(3, 5), Bump)]),
     ] {
-        for at in times {
-            bump(&store, &kitchen, id, at).await;
+        for (at, op) in ops {
+            act(&store, &kitchen, id, at, op).await;
         }
     }
     store.close();
@@ -183,7 +220,13 @@ async fn a_known_day_gives_known_numbers() {
     assert_eq!(col(Column::New), (4, Some(60), Some(300)), "New: A 120 s, B 60, C 300, G 60: sorted 60 60 120 300, nearest-rank median 60, p90 300 (E's 1800 s left out)");
     assert_eq!(col(Column::Preparing), (4, Some(240), Some(900)), "Preparing: A 480, B 240, C 900, G 180: median 240, p90 900");
     assert_eq!(col(Column::Ready), (4, Some(60), Some(180)), "Ready: A 120, B 180, C 60, G 60: median 60, p90 180");
-    assert!(r.stations.is_empty(), "no station line bumps in the log yet");
+    let stations: Vec<(&str, u32, Option<u32>, Option<u32>)> = r.stations.iter().map(|s| (s.station.as_str(), s.tickets, s.median_seconds, s.p90_seconds)).collect();
+    assert_eq!(
+        stations,
+        [("drinks", 4, Some(60), Some(180)), ("kitchen", 3, Some(480), Some(1140)), ("rice", 4, Some(180), Some(900))],
+        "drinks 60 60 120 180; kitchen 240 480 1140 (G's never bumped); rice 180 180 360 900 (C's last bump after its recall, E left out); \
+         nearest-rank median and p90, stations by name"
+    );
 
     assert_eq!((r.late.tickets, r.late.late), (4, 3), "A (12 min), B (11 min from placed 12:27) and C (26 min) passed 10 minutes; G took 5");
     assert_eq!(r.late.share, Some(0.75));
@@ -201,6 +244,11 @@ async fn a_known_day_gives_known_numbers() {
     let nasi = reports::day_report(&store, day, &zone, ReportFilter { brand: Some(NASI.into()), ..all.clone() }, 10, NOW).await.unwrap();
     assert_eq!((nasi.summary.orders, hours(&nasi.orders_per_hour.day.counts)), (1, vec![(13, 1)]), "only C is Nasi Goreng's");
     assert_eq!(nasi.columns[1].median_seconds, Some(900), "C's 15 minutes in Preparing");
+    assert_eq!(
+        nasi.stations.iter().map(|s| (s.station.as_str(), s.median_seconds)).collect::<Vec<_>>(),
+        [("drinks", Some(60)), ("kitchen", Some(1140)), ("rice", Some(900))],
+        "the brand filter applies to station times too: only C's"
+    );
     assert!(nasi.orders_per_hour.weeks.iter().all(|w| w.counts.iter().all(|c| *c == 0)), "the earlier weeks had no Nasi Goreng orders");
     let pickup = reports::day_report(&store, day, &zone, ReportFilter { order_type: Some("pickup".into()), ..all.clone() }, 10, NOW).await.unwrap();
     assert_eq!((pickup.summary.orders, pickup.summary.average_ticket_seconds), (1, Some(480)), "only B is a pickup, 8 minutes arrival to done");
@@ -224,6 +272,7 @@ async fn a_known_day_gives_known_numbers() {
     assert!(empty.empty, "no orders that day");
     assert_eq!((empty.summary.orders, empty.summary.average_ticket_seconds, empty.late.share), (0, None, None));
     assert!(empty.columns.iter().all(|c| c.tickets == 0 && c.median_seconds.is_none()), "no times without tickets");
+    assert!(empty.stations.is_empty(), "no station times without tickets");
     assert_eq!(empty.orders_per_hour.day.counts, vec![0; 24], "24 zero hours, ready to draw");
     store.close();
 }
@@ -245,6 +294,7 @@ async fn the_report_over_http_uses_the_kitchens_time_zone() {
     assert_eq!((r["timezone"].as_str(), r["summary"]["orders"].as_u64()), (Some("Asia/Jakarta"), Some(6)), "the configured zone decides the day: {r}");
     assert_eq!(r["late"]["late_after_minutes"], 10, "the board's default red threshold");
     assert_eq!(r["columns"][1]["median_seconds"], 240, "the same Preparing median as in the store-level test");
+    assert_eq!((&r["stations"][2]["station"], &r["stations"][2]["p90_seconds"]), (&json!("rice"), &json!(900)), "and the same station times: {r}");
     let (_, r) = get("/api/reports/day?date=2026-11-30&brand=Nasi%20Goreng%20Co&channel=&order_type=").await;
     assert_eq!(r["summary"]["orders"], 1, "a filter with empty parts means any for those parts: {r}");
     let (status, r) = get("/api/reports/day?date=2026-10-01").await;

@@ -83,7 +83,7 @@ fn inbox_state(path: &std::path::Path) -> (i64, i64, i64) {
     let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     c.busy_timeout(Duration::from_secs(5)).unwrap();
     c.query_row(
-        "SELECT count(*), coalesce(sum(length(body) > 0), 0), coalesce((SELECT through_seq FROM retention_marks WHERE name = 'bodies'), 0) FROM inbox",
+        "SELECT count(*), (SELECT count(*) FROM delivery_bodies), coalesce((SELECT through_seq FROM retention_marks WHERE name = 'bodies'), 0) FROM inbox",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
@@ -119,8 +119,8 @@ async fn pruning_killed_midway_leaves_a_consistent_database_and_resumes() {
         inbox_state(&path)
     };
     let c = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let bodies_before_mark: i64 = c.query_row("SELECT count(*) FROM inbox WHERE seq <= ?1 AND length(body) > 0", [mark], |r| r.get(0)).unwrap();
-    let empty_after_mark: i64 = c.query_row("SELECT count(*) FROM inbox WHERE seq > ?1 AND length(body) = 0", [mark], |r| r.get(0)).unwrap();
+    let bodies_before_mark: i64 = c.query_row("SELECT count(*) FROM delivery_bodies WHERE seq <= ?1", [mark], |r| r.get(0)).unwrap();
+    let empty_after_mark: i64 = c.query_row("SELECT count(*) FROM inbox WHERE seq > ?1 AND seq NOT IN (SELECT seq FROM delivery_bodies)", [mark], |r| r.get(0)).unwrap();
     drop(c);
     assert_eq!(
         (bodies_before_mark, empty_after_mark),

@@ -48,9 +48,9 @@ use rusqlite::Connection;
 
 pub use backup::{backup_file, check_kds_database, BackupError, BackupReport, BACKUP_DIR};
 pub use history::HistoryQuery;
-pub use inbox::{DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
+pub use inbox::{deflate, inflate, DeliveryState, InsertOutcome, NewDelivery, StoredDelivery};
 pub use outbox::{NewOutboxRow, OutboxCounts, OutboxMark, OutboxRow, OutboxState, OutboxTx};
-pub use reports::{ColumnMove, ReportTicket};
+pub use reports::{ColumnMove, ReportTicket, StationMark};
 pub use retention::{Pruned, RetentionPolicy};
 pub use seen::SeenIds;
 pub use print_jobs::{PlannedPrint, PrintJob, PrintKind, PrintOutcome, PrintPlan, PrintQueueCounts, PrintWhen};

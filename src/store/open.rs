@@ -25,6 +25,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_print_jobs.sql"),
     include_str!("migrations/0006_stations.sql"),
     include_str!("migrations/0007_reports.sql"),
+    include_str!("migrations/0008_delivery_bodies.sql"),
 ];
 
 impl Store {

@@ -2,9 +2,11 @@
 //! batches, and gives the freed pages back to the file system.
 //!
 //! Three periods, each from [`RetentionPolicy`]:
-//! - **Raw bodies** (30 days by default). An applied delivery's body is
-//!   emptied; its row stays, with the event id and the body hash, so a
-//!   replayed old delivery is still recognised as a duplicate. A pending
+//! - **Raw bodies** (30 days by default). An applied delivery's body row
+//!   (`delivery_bodies`) is deleted, which frees whole pages; a body stored
+//!   before migration 0008 is emptied in its inbox row instead. The inbox
+//!   row stays, with the event id and the body hash, so a replayed old
+//!   delivery is still recognised as a duplicate. A pending
 //!   delivery is never touched, and an unprocessable one keeps its body
 //!   until its row goes (someone may still need to look at it).
 //! - **Dedupe keys** (180 days). The inbox row itself is deleted; the log
@@ -127,7 +129,9 @@ fn prune_bodies(c: &Connection, cutoff: OffsetDateTime, batch: usize) -> Result<
         .collect::<Result<_, _>>()?;
     let mut through = mark;
     let mut emptied = 0;
-    let mut empty = c.prepare_cached("UPDATE inbox SET body = X'' WHERE seq = ?1")?;
+    let mut delete = c.prepare_cached("DELETE FROM delivery_bodies WHERE seq = ?1")?;
+    // A row stored before migration 0008 holds its body itself.
+    let mut empty = c.prepare_cached("UPDATE inbox SET body = X'' WHERE seq = ?1 AND length(body) > 0")?;
     for (seq, received_at, state) in rows {
         // The walk stops at the first delivery still young or not yet applied:
         // everything after it waits for the next pass.
@@ -135,7 +139,7 @@ fn prune_bodies(c: &Connection, cutoff: OffsetDateTime, batch: usize) -> Result<
             break;
         }
         if state == "applied" {
-            emptied += empty.execute([seq])?;
+            emptied += delete.execute([seq])? + empty.execute([seq])?;
         }
         through = seq;
     }
@@ -146,7 +150,9 @@ fn prune_bodies(c: &Connection, cutoff: OffsetDateTime, batch: usize) -> Result<
     Ok(emptied)
 }
 
-/// Deletes up to `batch` of the oldest inbox rows past the dedupe period.
+/// Deletes up to `batch` of the oldest inbox rows past the dedupe period
+/// (a body row still there, an unprocessable delivery's, goes with its row:
+/// `ON DELETE CASCADE`).
 fn prune_deliveries(c: &Connection, cutoff: OffsetDateTime, batch: usize) -> Result<usize, StoreError> {
     let rows: Vec<(i64, String, String)> = c
         .prepare_cached("SELECT seq, received_at, state FROM inbox ORDER BY seq LIMIT ?1")?

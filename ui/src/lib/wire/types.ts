@@ -787,8 +787,8 @@ export type ColumnTime = { column: Column, tickets: number,
 median_seconds: number | null, p90_seconds: number | null, };
 
 /**
- * Time at one station (empty until the ticket log records line bumps per
- * station; see [`station_times`]).
+ * Time at one station: from the kitchen first seeing a ticket to the
+ * station bumping its lines, over the tickets it bumped.
  */
 export type StationTime = { station: string, tickets: number, median_seconds: number | null, p90_seconds: number | null, };
 
