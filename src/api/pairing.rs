@@ -16,7 +16,7 @@
 //! address carries it the same way, and only its [`LocalBoard::shown`] part
 //! is logged.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::extract::State;
 use axum::Json;
@@ -63,10 +63,8 @@ pub fn addresses(bound: SocketAddr, interfaces: &[(String, IpAddr)]) -> Vec<Stri
     if ip.is_loopback() {
         return Vec::new();
     }
-    let url = |ip: IpAddr| match ip {
-        IpAddr::V4(v4) => format!("http://{v4}:{}", bound.port()),
-        IpAddr::V6(v6) => format!("http://[{v6}]:{}", bound.port()),
-    };
+    // A socket address prints an IPv6 host in brackets.
+    let url = |ip: IpAddr| format!("http://{}", SocketAddr::new(ip, bound.port()));
     if !ip.is_unspecified() {
         return vec![url(ip)];
     }
@@ -105,11 +103,8 @@ pub struct LocalBoard {
 /// needs it.
 pub fn local_board(bound: SocketAddr, token: Option<&Secret>) -> LocalBoard {
     let ip = bound.ip();
-    let shown = match ip {
-        _ if ip.is_loopback() || ip.is_unspecified() => format!("http://127.0.0.1:{}/", bound.port()),
-        IpAddr::V4(v4) => format!("http://{v4}:{}/", bound.port()),
-        IpAddr::V6(v6) => format!("http://[{v6}]:{}/", bound.port()),
-    };
+    let host = if ip.is_loopback() || ip.is_unspecified() { IpAddr::from(Ipv4Addr::LOCALHOST) } else { ip };
+    let shown = format!("http://{}/", SocketAddr::new(host, bound.port()));
     let url = match token {
         Some(t) if !ip.is_loopback() => format!("{shown}#token={}", utf8_percent_encode(t.expose(), NON_ALPHANUMERIC)),
         _ => shown.clone(),
