@@ -6,9 +6,10 @@ const at = (s: string) => Date.parse(`2026-06-25T${s}Z`);
 
 describe("timer", () => {
   it("counts minutes and seconds for the first minutes, then minutes, then hours", () => {
-    expect(elapsed(placed, at("09:04:07"))).toBe("4:07");
-    expect(elapsed(placed, at("09:04:59"))).toBe("4:59");
-    expect(elapsed(placed, at("09:05:00")), "past the first minutes a timer reads in minutes").toBe("5 min");
+    expect(elapsed(placed, at("09:00:47"))).toBe("0:47");
+    expect(elapsed(placed, at("09:00:59"))).toBe("0:59");
+    expect(elapsed(placed, at("09:01:00")), "past the first minute a timer reads in minutes").toBe("1 min");
+    expect(elapsed(placed, at("09:04:59"))).toBe("4 min");
     expect(elapsed(placed, at("09:12:59"))).toBe("12 min");
     expect(elapsed(placed, at("10:02:33"))).toBe("1 h 2 min");
     expect(elapsed(placed, at("09:00:00"))).toBe("0:00");
@@ -19,9 +20,10 @@ describe("timer", () => {
   });
 
   it("knows when its text can next change: each second, then each minute, then each hour", () => {
-    expect(nextChange(placed, at("09:04:07"))).toBe(at("09:04:08"));
-    expect(nextChange(placed, at("09:04:59.500"))).toBe(at("09:05:00"));
-    expect(nextChange(placed, at("09:05:00")), "minutes-only text changes at the next minute").toBe(at("09:06:00"));
+    expect(nextChange(placed, at("09:00:47"))).toBe(at("09:00:48"));
+    expect(nextChange(placed, at("09:00:59.500"))).toBe(at("09:01:00"));
+    expect(nextChange(placed, at("09:01:00")), "minutes-only text changes at the next minute").toBe(at("09:02:00"));
+    expect(nextChange(placed, at("09:04:07"))).toBe(at("09:05:00"));
     expect(nextChange(placed, at("10:02:33"))).toBe(at("10:03:00"));
     expect(nextChange("2026-06-22T06:00:00Z", at("09:00:01")), "a days-old order changes each hour").toBe(at("10:00:00"));
     expect(nextChange("2026-06-25T10:00:00Z", at("09:48:30")), "a countdown changes at the minute").toBe(at("09:49:00"));

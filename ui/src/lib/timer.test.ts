@@ -11,12 +11,12 @@ function run(clock: TimerClock, from: number, seconds: number) {
 
 describe("the shared timer clock", () => {
   it("notifies a young card every second, with the text it now shows", () => {
-    const clock = new TimerClock(at("09:01:00"));
+    const clock = new TimerClock(at("09:00:30"));
     const seen: string[] = [];
     const { face } = clock.watch(spec("09:00:00"), (f) => seen.push(f.text));
-    expect(face.text, "the face at once, without waiting for a tick").toBe("1:00");
-    run(clock, at("09:01:00"), 3);
-    expect(seen).toEqual(["1:01", "1:02", "1:03"]);
+    expect(face.text, "the face at once, without waiting for a tick").toBe("0:30");
+    run(clock, at("09:00:30"), 3);
+    expect(seen).toEqual(["0:31", "0:32", "0:33"]);
   });
 
   it("neither recomputes nor notifies a card whose text did not change", () => {
@@ -41,7 +41,7 @@ describe("the shared timer clock", () => {
     clock.watch(spec("10:00:00"), young);
     run(clock, start, 600);
     expect(old.mock.calls.length, "each old card changes once a minute: 10 times each").toBe(50 * 10);
-    expect(young.mock.calls.length, "the new card shows seconds for its first 5 minutes, then minutes").toBe(299 + 6); // 0:01 … 4:59, then 5 … 10 min
+    expect(young.mock.calls.length, "the new card shows seconds for its first minute, then minutes").toBe(59 + 10); // 0:01 … 0:59, then 1 … 10 min
   });
 
   it("notifies a colour change at the warn and late minutes; a countdown never turns red", () => {
