@@ -79,6 +79,7 @@ pub mod klikit;
 pub mod logs;
 pub mod partner;
 pub mod printing;
+pub mod privacy;
 pub mod reports;
 pub mod selftest;
 pub mod server;

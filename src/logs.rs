@@ -43,7 +43,9 @@ pub fn path(data_dir: &Path) -> PathBuf {
 /// cap; [`init`] uses [`MAX_BYTES`] and [`KEEP`], tests a small cap.
 pub fn open(data_dir: &Path, max_bytes: usize, keep: usize) -> io::Result<LogFile> {
     let file = path(data_dir);
-    std::fs::create_dir_all(file.parent().expect("the log path has a folder"))?;
+    // The log starts before the configuration is read, so on a new machine
+    // this creates the data dir itself: owner only, like `config` would.
+    crate::privacy::create_dir(file.parent().expect("the log path has a folder"))?;
     // file-rotate panics on a zero limit; it only ever reports errors on write.
     let limit = ContentLimit::BytesSurpassed(max_bytes.max(1));
     Ok(Mutex::new(FileRotate::new(file, AppendCount::new(keep), limit, Compression::None, None)))
@@ -100,5 +102,18 @@ mod tests {
         assert!(newest.ends_with("line 39 of a kitchen's day\n"), "the current file has the newest line: {newest:?}");
         let all: String = files.iter().map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect();
         assert!(!all.contains("line 00 "), "the oldest lines were deleted with the oldest file");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn on_a_new_machine_the_log_creates_the_data_dir_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("kds");
+        let _log = open(&data, 100, 2).unwrap();
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        // Before, `create_dir_all` made it 0755 and `config` then left the
+        // existing dir as it was: every user of the PC could read the orders.
+        assert_eq!(mode, 0o700, "the log opens before the configuration, so it creates the data dir that will hold the database (was {mode:o})");
     }
 }

@@ -50,6 +50,14 @@ async fn backup_while_running_then_restore_after_stopping_round_trips() {
     assert!(out.status.success(), "kds backup works while kds runs: {}", text(&out));
     assert!(text(&out).contains("backup written"), "{}", text(&out));
     assert_eq!(event_ids(&backup), ["before-backup-1", "before-backup-2"], "the backup holds every acknowledged delivery");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "kds serve created the data dir (its log first): owner only, it holds the orders");
+        assert_eq!(mode(&backup), 0o600, "the copy holds every customer's details: owner only, wherever it goes");
+        assert_eq!(mode(backup.parent().unwrap()), 0o700, "a folder the backup created: owner only");
+    }
 
     let refused = kds(&data, &["restore", backup.to_str().unwrap()]);
     assert!(!refused.status.success(), "restore must refuse while kds runs");

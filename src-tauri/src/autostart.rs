@@ -105,7 +105,8 @@ impl Autostart {
     fn remember(&self, choice: Choice) -> Result<(), AutostartError> {
         let fail = |source| AutostartError::Write { path: self.file.clone(), source };
         if let Some(dir) = self.file.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+            // The data dir: owner only when this is what creates it.
+            kds::privacy::create_dir(dir).map_err(fail)?;
         }
         let tmp = self.file.with_extension("tmp");
         let mut file = std::fs::File::create(&tmp).map_err(fail)?;

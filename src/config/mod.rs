@@ -422,11 +422,7 @@ fn prepare_data_dir(dir: &Path) -> Result<(), ConfigError> {
     // Owner only (0700): the database holds customers' names, phone
     // numbers and addresses. An existing dir is left as it is (it may be
     // shared on purpose), with a warning.
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| fail(e.to_string()))?;
+    crate::privacy::create_dir(dir).map_err(|e| fail(e.to_string()))?;
     warn_if_others_can_read(dir, "the data dir");
     // Prove it is writable now rather than on the first delivery.
     let probe = dir.join(".kds-write-probe");

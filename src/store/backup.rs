@@ -61,7 +61,7 @@ pub fn backup_file(source: &Path, dest: &Path) -> Result<BackupReport, BackupErr
     let conn = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(source_err)?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(source_err)?;
     let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| write_err(e.to_string()))?;
+    crate::privacy::create_dir(dir).map_err(|e| write_err(e.to_string()))?;
     let file_name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "backup".into());
     let temp = dir.join(format!(".{file_name}.partial"));
     // The copy, and the rollback journal SQLite may leave beside it.
@@ -82,6 +82,9 @@ pub fn backup_file(source: &Path, dest: &Path) -> Result<BackupReport, BackupErr
         });
     }
     let finish = || -> std::io::Result<u64> {
+        // SQLite creates the copy readable by everyone (0644 less the umask);
+        // it holds every customer's details, wherever it is written.
+        crate::privacy::restrict_file(&temp)?;
         let file = std::fs::File::open(&temp)?;
         file.sync_all()?;
         let bytes = file.metadata()?.len();
