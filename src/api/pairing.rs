@@ -96,14 +96,15 @@ pub struct LocalBoard {
     pub shown: String,
 }
 
-/// The board's address for a window on this machine: loopback on the app
-/// listener's port when it is bound to loopback or to every address
-/// (`0.0.0.0`, `[::]`), else the one address it is bound to; with `token`
-/// in the fragment when the listener is beyond loopback, where the API
-/// needs it.
+/// The board's address for a window on this machine: `127.0.0.1` on the app
+/// listener's port when it is bound to every address (`0.0.0.0`, `[::]`:
+/// the only origin the window's F11 kiosk permission names), else the one
+/// address it is bound to (`[::1]` stays `[::1]`, where it listens); with
+/// `token` in the fragment when the listener is beyond loopback, where the
+/// API needs it.
 pub fn local_board(bound: SocketAddr, token: Option<&Secret>) -> LocalBoard {
     let ip = bound.ip();
-    let host = if ip.is_loopback() || ip.is_unspecified() { IpAddr::from(Ipv4Addr::LOCALHOST) } else { ip };
+    let host = if ip.is_unspecified() { IpAddr::from(Ipv4Addr::LOCALHOST) } else { ip };
     let shown = format!("http://{}/", SocketAddr::new(host, bound.port()));
     let url = match token {
         Some(t) if !ip.is_loopback() => format!("{shown}#token={}", utf8_percent_encode(t.expose(), NON_ALPHANUMERIC)),
@@ -188,6 +189,8 @@ mod tests {
             "every address includes loopback; the token goes in the fragment, percent-encoded as the board decodes it, and the logged form has none"
         );
         assert_eq!(at("[::]:9000").shown, "http://127.0.0.1:9000/");
+        assert_eq!(at("[::1]:8787").url, "http://[::1]:8787/", "a listener on IPv6 loopback only is reached there, not on 127.0.0.1 where nothing listens; loopback needs no token");
+        assert_eq!(at("127.0.0.2:8787").url, "http://127.0.0.2:8787/", "another loopback address is reached on itself");
         assert_eq!(at("192.168.1.20:8787").shown, "http://192.168.1.20:8787/", "bound to one address, only that one reaches it");
         assert_eq!(local_board("0.0.0.0:8787".parse().unwrap(), None).url, "http://127.0.0.1:8787/", "no token, no fragment");
     }
