@@ -26,6 +26,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_stations.sql"),
     include_str!("migrations/0007_reports.sql"),
     include_str!("migrations/0008_delivery_bodies.sql"),
+    include_str!("migrations/0009_drop_body_hash_index.sql"),
 ];
 
 impl Store {
