@@ -64,8 +64,8 @@ await session(async ({ kds, chrome }) => {
   }
 
   // ---- 3 (first, while nothing else moves). the timers at rest ----
-  // Tickets are 1 to 30 minutes old: a timer shows seconds only in its
-  // first minute, so each changes once a minute. Counted on the expo for
+  // Tickets are 1 to 30 minutes old; timers read in minutes, so each
+  // changes once a minute. Counted on the expo for
   // 5 s: timer text changes, and main-thread time per second.
   {
     const page = screens.expo;

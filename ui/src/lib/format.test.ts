@@ -6,13 +6,13 @@ const at = (s: string) => Date.parse(`2026-06-25T${s}Z`);
 
 describe("timer", () => {
   it("counts minutes and seconds for the first minutes, then minutes, then hours", () => {
-    expect(elapsed(placed, at("09:00:47"))).toBe("0:47");
-    expect(elapsed(placed, at("09:00:59"))).toBe("0:59");
-    expect(elapsed(placed, at("09:01:00")), "past the first minute a timer reads in minutes").toBe("1 min");
+    expect(elapsed(placed, at("09:00:47")), "a timer reads in minutes from the start").toBe("0 min");
+    expect(elapsed(placed, at("09:00:59"))).toBe("0 min");
+    expect(elapsed(placed, at("09:01:00"))).toBe("1 min");
     expect(elapsed(placed, at("09:04:59"))).toBe("4 min");
     expect(elapsed(placed, at("09:12:59"))).toBe("12 min");
     expect(elapsed(placed, at("10:02:33"))).toBe("1 h 2 min");
-    expect(elapsed(placed, at("09:00:00"))).toBe("0:00");
+    expect(elapsed(placed, at("09:00:00"))).toBe("0 min");
     expect(elapsed("2026-06-22T06:00:00Z", at("09:00:00")), "days-old orders read in days, not as 75 hours").toBe("3 d 3 h");
     expect(elapsed("2026-06-25T10:00:00Z", at("09:48:30")), "a scheduled time reads as a countdown").toBe("in 12 min");
     expect(elapsed(null, at("09:00:00"))).toBe("");
@@ -20,7 +20,7 @@ describe("timer", () => {
   });
 
   it("knows when its text can next change: each second, then each minute, then each hour", () => {
-    expect(nextChange(placed, at("09:00:47"))).toBe(at("09:00:48"));
+    expect(nextChange(placed, at("09:00:47")), "a new timer changes first at its first minute").toBe(at("09:01:00"));
     expect(nextChange(placed, at("09:00:59.500"))).toBe(at("09:01:00"));
     expect(nextChange(placed, at("09:01:00")), "minutes-only text changes at the next minute").toBe(at("09:02:00"));
     expect(nextChange(placed, at("09:04:07"))).toBe(at("09:05:00"));

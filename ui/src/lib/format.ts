@@ -7,16 +7,18 @@ export type KlikitSync = NonNullable<Ticket["klikit_sync"]>;
 
 export type AgeLevel = "ok" | "warn" | "late";
 
-/// A timer shows seconds only in its first minute ("0:47"); after that it
-/// reads in minutes ("12 min", "1 h 5 min"), so it changes once a minute.
-/// Seconds cost: every second the timers showing them repaint together, and
+/// For how many minutes a timer shows seconds ("4:07") before it reads in
+/// minutes ("12 min", "1 h 5 min") and changes once a minute: none. Seconds
+/// cost: every second the timers showing them repaint together, and
 /// WebKitGTK (the desktop window) repaints the whole area between them, so
-/// 50 timers showing seconds cost the desktop app 2.4% of a core against
-/// 0.5% reading in minutes (`scripts/measure-desktop`). A cook
-/// reads a ticket's age in minutes; the warn and late colours are minutes.
-export const SECONDS_SHOWN_MINUTES = 1;
+/// 50 fresh tickets cost the desktop app 2.4% of a core with seconds for
+/// 5 minutes, 1.8% to 2.1% with seconds for 1 minute, and 0.5% in minutes
+/// (`scripts/measure-desktop`, `bench/RESULTS.md`). A cook reads a ticket's
+/// age in minutes; the warn and late colours count minutes too.
+export const SECONDS_SHOWN_MINUTES = 0;
 
-/// "0:47"; past the first minute "12 min", "1 h 5 min"; past a day
+/// "0 min", "12 min", "1 h 5 min" (with SECONDS_SHOWN_MINUTES, "0:47"
+/// before that); past a day
 /// "2 d 3 h" (a stale order should not read as a stopwatch); a time in the
 /// future reads "in 12 min".
 export function elapsed(fromIso: string | null, now: number): string {
