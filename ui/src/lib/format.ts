@@ -7,20 +7,16 @@ export type KlikitSync = NonNullable<Ticket["klikit_sync"]>;
 
 export type AgeLevel = "ok" | "warn" | "late";
 
-/// For how many minutes a timer shows seconds ("4:07") before it reads in
-/// minutes ("12 min", "1 h 5 min") and changes once a minute: none. Seconds
-/// cost: every second the timers showing them repaint together, and
-/// WebKitGTK (the desktop window) repaints the whole area between them, so
-/// 50 fresh tickets cost the desktop app 2.4% of a core with seconds for
-/// 5 minutes, 1.8% to 2.1% with seconds for 1 minute, and 0.5% in minutes
+/// "0 min", "12 min", "1 h 5 min"; past a day "2 d 3 h" (a stale order
+/// should not read as a stopwatch); a time in the future reads "in 12 min".
+///
+/// Never seconds, so a timer changes once a minute. Seconds cost: every
+/// second the timers showing them repaint together, and WebKitGTK (the
+/// desktop window) repaints the whole area between them, so 50 fresh
+/// tickets cost the desktop app 2.4% of a core with seconds for 5 minutes,
+/// 1.8% to 2.1% with seconds for 1 minute, and 0.5% in minutes
 /// (`scripts/measure-desktop`, `bench/RESULTS.md`). A cook reads a ticket's
 /// age in minutes; the warn and late colours count minutes too.
-export const SECONDS_SHOWN_MINUTES = 0;
-
-/// "0 min", "12 min", "1 h 5 min" (with SECONDS_SHOWN_MINUTES, "0:47"
-/// before that); past a day
-/// "2 d 3 h" (a stale order should not read as a stopwatch); a time in the
-/// future reads "in 12 min".
 export function elapsed(fromIso: string | null, now: number): string {
   if (!fromIso) return "";
   const from = Date.parse(fromIso);
@@ -32,21 +28,20 @@ export function elapsed(fromIso: string | null, now: number): string {
   }
   const h = Math.floor(secs / 3600);
   const m = Math.floor((secs % 3600) / 60);
-  const s = secs % 60;
   if (h >= 24) return `${Math.floor(h / 24)} d ${h % 24} h`;
   if (h > 0) return `${h} h ${m} min`;
-  if (m >= SECONDS_SHOWN_MINUTES) return `${m} min`;
-  return `${m}:${String(s).padStart(2, "0")}`;
+  return `${m} min`;
 }
 
 /// The next moment `elapsed(fromIso, ·)` or `ageLevel` can read differently
-/// after `now` (a second, minute or hour boundary counted from `fromIso`);
+/// after `now` (a minute or, past a day, an hour boundary counted from
+/// `fromIso`);
 /// Infinity when it never will.
 export function nextChange(fromIso: string | null, now: number): number {
   const from = fromIso ? Date.parse(fromIso) : NaN;
   if (Number.isNaN(from)) return Infinity;
   const age = now - from;
-  const step = age >= 0 && age < SECONDS_SHOWN_MINUTES * 60_000 ? 1000 : age >= 24 * 3_600_000 ? 3_600_000 : 60_000;
+  const step = age >= 24 * 3_600_000 ? 3_600_000 : 60_000;
   return from + (Math.floor(age / step) + 1) * step;
 }
 
